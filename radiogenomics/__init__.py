@@ -1,0 +1,39 @@
+"""radiogenomics: radiomic phenotypes, genomic association and subtype prediction.
+
+The namespaces follow the stages of an analysis::
+
+    import radiogenomics as rg
+    rg.io        # datasets, tables, TCGA barcodes, archive clients, image readers
+    rg.features  # radiomic phenotypes from images and masks
+    rg.assoc     # association statistics, clustering, prediction
+    rg.pl        # publication figures
+    rg.workflow  # workflow files, runs, provenance and reports
+
+Submodules load on first access, so ``import radiogenomics`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("radiogenomics")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+_SUBMODULES = ("io", "features", "assoc", "pl", "workflow")
+
+__all__ = ["__version__", *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'radiogenomics' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

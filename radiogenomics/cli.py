@@ -1,0 +1,65 @@
+"""Command-line entry point ``radiogenomics``.
+
+Each command group lives next to the code it drives and exposes ``register(subparsers)``,
+which adds its sub-commands. The modules import only :mod:`argparse` at load time, so
+``radiogenomics --help`` stays fast; heavy imports happen inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from radiogenomics import __version__
+from radiogenomics.errors import RadiogenomicsError
+
+# Modules that add sub-commands, in the order they appear in ``--help``.
+COMMAND_MODULES = (
+    "radiogenomics.workflow.cli_run",
+    "radiogenomics.workflow.cli_demo",
+    "radiogenomics.io.cli_datasets",
+    "radiogenomics.io.cli_fetch",
+    "radiogenomics.features.cli_features",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every registered command."""
+    parser = argparse.ArgumentParser(
+        prog="radiogenomics",
+        description="Radiogenomics workbench: load cohorts, compute phenotypes, "
+        "test associations, predict subtypes and draw publication figures.",
+    )
+    parser.add_argument("--version", action="version", version=f"radiogenomics {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more detail (-vv for debug)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * (1 + args.verbose)
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except (RadiogenomicsError, FileNotFoundError, FileExistsError) as error:
+        # Input errors carry a message meant for the user; a traceback would hide it.
+        print(f"radiogenomics {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
