@@ -1,0 +1,21 @@
+"""Errors raised by the archive clients and the DICOM readers.
+
+Each one is a :class:`radiogenomics.errors.RadiogenomicsError`, so the command line prints its
+message without a traceback.
+"""
+
+from __future__ import annotations
+
+from radiogenomics.errors import RadiogenomicsError
+
+
+class DicomError(RadiogenomicsError):
+    """A DICOM folder or file cannot be turned into a consistent volume or mask."""
+
+
+class ArchiveError(RadiogenomicsError):
+    """An archive request failed, timed out or returned an incomplete or invalid answer."""
+
+
+class DownloadError(ArchiveError):
+    """A download failed or arrived incomplete; no partial file is left at the target path."""
