@@ -1,0 +1,305 @@
+"""Image and mask loading, label selection and geometry checks.
+
+Arrays are kept in SimpleITK's numpy order ``(z, y, x)``. ``Volume.spacing`` follows that
+array order, while ``origin`` and ``direction`` keep ITK's ``(x, y, z)`` world order so that
+they can be handed back to SimpleITK unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from radiogenomics.errors import RadiogenomicsError
+
+logger = logging.getLogger(__name__)
+
+_IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+
+
+class ImageError(RadiogenomicsError):
+    """An image or mask cannot be read, or the two do not fit together."""
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A 3-D array with its voxel geometry.
+
+    Attributes
+    ----------
+    array : numpy.ndarray
+        Voxel values in ``(z, y, x)`` order.
+    spacing : tuple of float
+        Voxel size in mm, in array order ``(z, y, x)``.
+    origin : tuple of float
+        World position in mm of voxel ``[0, 0, 0]``, in ITK order ``(x, y, z)``.
+    direction : tuple of float
+        Direction cosines, 9 values row-major, in ITK order.
+    """
+
+    array: np.ndarray
+    spacing: tuple[float, float, float]
+    origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    direction: tuple[float, ...] = field(default=_IDENTITY)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Array shape in ``(z, y, x)`` order."""
+        return self.array.shape
+
+    def to_sitk(self):
+        """Convert to a ``SimpleITK.Image`` with the same geometry."""
+        import SimpleITK as sitk
+
+        image = sitk.GetImageFromArray(self.array)
+        image.SetSpacing(tuple(float(s) for s in self.spacing[::-1]))
+        image.SetOrigin(tuple(float(o) for o in self.origin))
+        image.SetDirection(tuple(float(d) for d in self.direction))
+        return image
+
+    @classmethod
+    def from_sitk(cls, image) -> Volume:
+        """Build a volume from a ``SimpleITK.Image`` (2-D images get one slice)."""
+        import SimpleITK as sitk
+
+        if image.GetDimension() == 2:
+            image = sitk.JoinSeries(image)
+        if image.GetDimension() != 3:
+            raise ImageError(
+                f"expected a 2-D or 3-D image, got {image.GetDimension()} dimensions; "
+                "select one frame of a dynamic series first"
+            )
+        if image.GetNumberOfComponentsPerPixel() != 1:
+            raise ImageError(
+                f"expected a scalar image, got {image.GetNumberOfComponentsPerPixel()} "
+                "components per voxel; convert colour or vector images to one channel"
+            )
+        array = sitk.GetArrayFromImage(image)
+        return cls(
+            array=array,
+            spacing=tuple(float(s) for s in image.GetSpacing()[::-1]),
+            origin=tuple(float(o) for o in image.GetOrigin()),
+            direction=tuple(float(d) for d in image.GetDirection()),
+        )
+
+
+def read_volume(source, spacing=None) -> Volume:
+    """Read an image from a file, a DICOM folder, an array or a SimpleITK image.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path, numpy.ndarray, SimpleITK.Image or Volume
+        A NIfTI, NRRD or other file SimpleITK reads; a folder holding one DICOM series; a
+        numpy array in ``(z, y, x)`` order; or an image object.
+    spacing : sequence of 3 float, optional
+        Voxel size in mm in ``(z, y, x)`` order. Required for numpy arrays, ignored
+        otherwise.
+
+    Returns
+    -------
+    Volume
+    """
+    if isinstance(source, Volume):
+        return source
+    if isinstance(source, np.ndarray):
+        return _volume_from_array(source, spacing)
+    if isinstance(source, (str, Path)):
+        return Volume.from_sitk(_read_path(Path(source)))
+    if type(source).__name__ == "Image" and hasattr(source, "GetSpacing"):
+        return Volume.from_sitk(source)
+    raise ImageError(
+        f"cannot read an image from a {type(source).__name__}; pass a file path, a DICOM "
+        "folder, a numpy array with spacing or a SimpleITK image"
+    )
+
+
+def _volume_from_array(array: np.ndarray, spacing) -> Volume:
+    if spacing is None:
+        raise ImageError(
+            f"a numpy array of shape {array.shape} has no voxel size; pass spacing=(dz, dy, dx) "
+            "in mm"
+        )
+    if array.ndim == 2:
+        array = array[np.newaxis]
+    if array.ndim != 3:
+        raise ImageError(f"expected a 2-D or 3-D array, got shape {array.shape}")
+    spacing = tuple(float(s) for s in np.broadcast_to(np.asarray(spacing, float), (3,)))
+    if min(spacing) <= 0:
+        raise ImageError(f"voxel spacing must be positive, got {spacing} mm")
+    return Volume(array=array, spacing=spacing)
+
+
+def _read_path(path: Path):
+    import SimpleITK as sitk
+
+    if not path.exists():
+        raise FileNotFoundError(f"image file not found: {path}")
+    if path.is_dir():
+        reader = sitk.ImageSeriesReader()
+        series = reader.GetGDCMSeriesIDs(str(path))
+        if not series:
+            raise ImageError(f"no DICOM series found in folder {path}")
+        if len(series) > 1:
+            logger.warning("folder %s holds %d DICOM series; reading the first", path, len(series))
+        reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path), series[0]))
+        return reader.Execute()
+    try:
+        return sitk.ReadImage(str(path))
+    except RuntimeError as error:
+        raise ImageError(f"cannot read image {path}: {error}") from error
+
+
+def select_label(mask: Volume, label: int | None = None) -> Volume:
+    """Turn a label map into a boolean region of interest.
+
+    Parameters
+    ----------
+    mask : Volume
+        Label map; integer or integer-valued float voxels.
+    label : int, optional
+        Label to keep. Without it the mask must hold exactly one non-zero label, as a
+        binary mask stored as 0/1 or 0/255 does.
+
+    Returns
+    -------
+    Volume
+        Boolean mask with the same geometry.
+
+    Raises
+    ------
+    ImageError
+        If the label is absent, the choice is ambiguous, the mask holds fractional values,
+        or the selected region is empty.
+    """
+    values = mask.array
+    if values.dtype == bool:
+        values = values.astype(np.uint8)
+    if np.issubdtype(values.dtype, np.floating):
+        finite = np.isfinite(values)
+        if not finite.all() or np.any(values[finite] != np.round(values[finite])):
+            raise ImageError(
+                "the mask holds fractional or non-finite values; threshold it into a label "
+                "map (for example mask >= 0.5) before extraction"
+            )
+    present = np.unique(values)
+    labels = [_as_label(v) for v in present if v != 0]
+    if not labels:
+        raise ImageError("the mask is empty: it contains no non-zero voxel")
+    if label is None:
+        if len(labels) > 1:
+            raise ImageError(
+                f"the mask holds several labels {labels}; choose one with label=..."
+            )
+        label = labels[0]
+    elif label not in labels:
+        raise ImageError(f"label {label} is not in the mask; labels present: {labels}")
+    return Volume(values == label, mask.spacing, mask.origin, mask.direction)
+
+
+def _as_label(value) -> int | float:
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+def check_geometry(
+    image: Volume, mask: Volume, tolerance: float = 1e-3, resample_mask: bool = False
+) -> Volume:
+    """Check that a mask lies on the image grid, or resample it there.
+
+    Parameters
+    ----------
+    image, mask : Volume
+        The mask may be boolean or a label map.
+    tolerance : float
+        Largest accepted difference, in mm for origin and spacing and as an absolute value
+        for direction cosines.
+    resample_mask : bool
+        Resample a mismatching mask onto the image grid with nearest-neighbour
+        interpolation instead of raising.
+
+    Returns
+    -------
+    Volume
+        The mask on the image grid.
+    """
+    problems = []
+    if image.shape != mask.shape:
+        problems.append(f"size (z, y, x) image {image.shape} vs mask {mask.shape}")
+    if not np.allclose(image.spacing, mask.spacing, rtol=0, atol=tolerance):
+        problems.append(f"spacing (z, y, x) image {image.spacing} vs mask {mask.spacing} mm")
+    if not np.allclose(image.origin, mask.origin, rtol=0, atol=tolerance):
+        problems.append(f"origin (x, y, z) image {image.origin} vs mask {mask.origin} mm")
+    if not np.allclose(image.direction, mask.direction, rtol=0, atol=tolerance):
+        problems.append(f"direction image {image.direction} vs mask {mask.direction}")
+    if not problems:
+        return mask
+    if not resample_mask:
+        raise ImageError(
+            "the mask does not lie on the image grid (tolerance "
+            f"{tolerance} mm): {'; '.join(problems)}. Resample the mask with "
+            "resample_mask=True or raise geometry_tolerance if the difference is rounding"
+        )
+    logger.warning("resampling the mask onto the image grid: %s", "; ".join(problems))
+    return resample_to(mask, image)
+
+
+def resample_to(mask: Volume, reference: Volume) -> Volume:
+    """Resample a mask onto the grid of ``reference`` with nearest-neighbour interpolation."""
+    import SimpleITK as sitk
+
+    source = Volume(mask.array.astype(np.int32), mask.spacing, mask.origin, mask.direction)
+    grid = Volume(np.zeros(reference.shape, np.uint8), reference.spacing, reference.origin,
+                  reference.direction)
+    resampled = sitk.Resample(
+        source.to_sitk(), grid.to_sitk(), sitk.Transform(), sitk.sitkNearestNeighbor, 0
+    )
+    array = sitk.GetArrayFromImage(resampled)
+    if mask.array.dtype == bool:
+        array = array.astype(bool)
+    return Volume(array, reference.spacing, reference.origin, reference.direction)
+
+
+def load_image_and_mask(
+    image,
+    mask,
+    label: int | None = None,
+    spacing=None,
+    tolerance: float = 1e-3,
+    resample_mask: bool = False,
+) -> tuple[Volume, Volume]:
+    """Read an image and its mask, select the label and check that they share one grid.
+
+    Parameters
+    ----------
+    image, mask : path, numpy.ndarray, SimpleITK.Image or Volume
+        See :func:`read_volume`.
+    label : int, optional
+        See :func:`select_label`.
+    spacing : sequence of 3 float, optional
+        Voxel size in mm ``(z, y, x)`` for numpy inputs.
+    tolerance : float
+        Geometry tolerance in mm; see :func:`check_geometry`.
+    resample_mask : bool
+        Resample a mask on another grid instead of raising.
+
+    Returns
+    -------
+    image : Volume
+        Image with float64 voxels.
+    mask : Volume
+        Boolean mask on the image grid.
+    """
+    image = read_volume(image, spacing)
+    if isinstance(mask, np.ndarray):
+        # A bare array carries no geometry, so it takes the image's.
+        mask = _volume_from_array(mask, image.spacing)
+        mask = Volume(mask.array, image.spacing, image.origin, image.direction)
+    else:
+        mask = read_volume(mask)
+    mask = check_geometry(image, mask, tolerance=tolerance, resample_mask=resample_mask)
+    mask = select_label(mask, label)
+    image = Volume(image.array.astype(np.float64), image.spacing, image.origin, image.direction)
+    return image, mask

@@ -1,0 +1,303 @@
+"""Extraction settings: one object that names every processing choice.
+
+Settings load from YAML or a dict, reject unknown keys, and are written into every output
+so that a feature table records how it was made. :meth:`Settings.ibsi` returns the
+configurations of the IBSI 1 reference data sets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from radiogenomics.errors import RadiogenomicsError
+
+FAMILIES = (
+    "morphology",
+    "local_intensity",
+    "intensity",
+    "histogram",
+    "ivh",
+    "glcm",
+    "glrlm",
+    "glszm",
+    "gldzm",
+    "ngtdm",
+    "ngldm",
+)
+TEXTURE_FAMILIES = FAMILIES[5:]
+
+
+class SettingsError(RadiogenomicsError):
+    """Extraction settings are invalid."""
+
+
+@dataclass
+class Settings:
+    """Processing and feature settings of one extraction.
+
+    Attributes
+    ----------
+    label : int, optional
+        Mask label of the ROI; required when the mask holds several labels.
+    geometry_tolerance : float
+        Largest accepted origin or spacing difference between image and mask, in mm.
+    resample_mask : bool
+        Resample a mask on another grid onto the image grid instead of raising.
+    nan_policy : {"raise", "exclude"}
+        What to do with NaN image voxels: raise, or drop them from the ROI and fill them
+        with the ROI mean before interpolation.
+    resampled_spacing : tuple of 3 float, optional
+        New voxel size in mm, ``(x, y, z)``; ``None`` keeps the original grid, and a
+        ``None`` entry keeps the original spacing along that axis.
+    interpolate_in_plane : bool
+        Interpolate within slices only (IBSI 2D configurations); the slice spacing stays.
+    image_interpolation : {"linear", "cubic", "nearest"}
+        Trilinear or tricubic B-spline interpolation of the image.
+    partial_volume : float
+        Fraction of the trilinearly interpolated mask from which a voxel is in the ROI.
+    round_intensities : bool
+        Round intensities to the nearest integer after loading and after interpolation
+        (for calibrated integer units such as HU).
+    resegment_range : tuple of 2 float or None, optional
+        Inclusive intensity range of the intensity mask; ``None`` on a side leaves it open.
+    resegment_outliers : float, optional
+        Remove voxels beyond this many standard deviations from the mean (IBSI: 3).
+    discretisation : {"fixed_bin_number", "fixed_bin_size", "pyradiomics"}
+        Discretisation for texture and intensity-histogram features.
+    bin_number : int
+        Number of bins for ``fixed_bin_number``.
+    bin_width : float, optional
+        Bin width in image units for ``fixed_bin_size`` and ``pyradiomics``.
+    bin_lower_bound : float, optional
+        Lower bound of ``fixed_bin_size``; defaults to the lower re-segmentation bound,
+        else the ROI minimum.
+    ivh_discretisation : {None, "fixed_bin_size", "fixed_bin_number"}
+        ``None`` uses the intensities themselves (discrete calibrated units).
+    ivh_bin_width : float, optional
+    ivh_bin_number : int, optional
+    families : tuple of str
+        Feature families to compute, from :data:`FAMILIES`.
+    texture_aggregation : tuple of str
+        IBSI aggregation methods passed to the texture families, for example ``"3d_avg"``,
+        ``"3d_mrg"``, ``"2d_avg"``, ``"2.5d_mrg"``.
+    texture_distance : int
+        Chebyshev distance of GLCM, NGTDM and NGLDM neighbours.
+    ngldm_coarseness : int
+        Coarseness parameter ``alpha`` of the NGLDM.
+    diagnostics : bool
+        Add the IBSI diagnostic features (image and ROI sizes and intensities after each
+        step). This interpolates the whole image, which is slower.
+    """
+
+    label: int | None = None
+    geometry_tolerance: float = 1e-3
+    resample_mask: bool = False
+    nan_policy: str = "raise"
+    resampled_spacing: tuple[float, float, float] | None = None
+    interpolate_in_plane: bool = False
+    image_interpolation: str = "linear"
+    partial_volume: float = 0.5
+    round_intensities: bool = False
+    resegment_range: tuple[float | None, float | None] | None = None
+    resegment_outliers: float | None = None
+    discretisation: str = "fixed_bin_number"
+    bin_number: int = 32
+    bin_width: float | None = None
+    bin_lower_bound: float | None = None
+    ivh_discretisation: str | None = None
+    ivh_bin_width: float | None = None
+    ivh_bin_number: int | None = None
+    families: tuple[str, ...] = FAMILIES
+    texture_aggregation: tuple[str, ...] = ("3d_avg", "3d_mrg")
+    texture_distance: int = 1
+    ngldm_coarseness: int = 0
+    diagnostics: bool = False
+    extra: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`SettingsError` naming the first invalid value."""
+        if self.nan_policy not in ("raise", "exclude"):
+            raise SettingsError(f"nan_policy must be 'raise' or 'exclude', got {self.nan_policy!r}")
+        if self.image_interpolation not in ("linear", "cubic", "nearest"):
+            raise SettingsError(
+                "image_interpolation must be 'linear', 'cubic' or 'nearest', got "
+                f"{self.image_interpolation!r}"
+            )
+        if self.resampled_spacing is not None:
+            spacing = tuple(None if s is None else float(s) for s in _as_triple(self.resampled_spacing))
+            if min(s for s in spacing if s is not None) <= 0:
+                raise SettingsError(f"resampled_spacing must be positive, got {spacing} mm")
+            self.resampled_spacing = spacing
+        if not 0 < self.partial_volume <= 1:
+            raise SettingsError(f"partial_volume must be in (0, 1], got {self.partial_volume}")
+        if self.resegment_range is not None:
+            lower, upper = self.resegment_range
+            if lower is not None and upper is not None and lower > upper:
+                raise SettingsError(
+                    f"resegment_range lower bound {lower} exceeds upper bound {upper}"
+                )
+            self.resegment_range = (lower, upper)
+        if self.discretisation not in ("fixed_bin_number", "fixed_bin_size", "pyradiomics"):
+            raise SettingsError(
+                "discretisation must be 'fixed_bin_number', 'fixed_bin_size' or "
+                f"'pyradiomics', got {self.discretisation!r}"
+            )
+        if self.discretisation == "fixed_bin_number" and (
+            int(self.bin_number) != self.bin_number or self.bin_number < 1
+        ):
+            raise SettingsError(f"bin_number must be a positive integer, got {self.bin_number}")
+        if self.discretisation != "fixed_bin_number" and not (self.bin_width or 0) > 0:
+            raise SettingsError(
+                f"{self.discretisation} discretisation needs a positive bin_width, got "
+                f"{self.bin_width}"
+            )
+        if self.ivh_discretisation not in (None, "fixed_bin_size", "fixed_bin_number"):
+            raise SettingsError(
+                "ivh_discretisation must be null, 'fixed_bin_size' or 'fixed_bin_number', got "
+                f"{self.ivh_discretisation!r}"
+            )
+        unknown = sorted(set(self.families) - set(FAMILIES))
+        if unknown:
+            raise SettingsError(f"unknown feature families {unknown}; choose from {FAMILIES}")
+        self.families = tuple(self.families)
+        self.texture_aggregation = tuple(
+            [self.texture_aggregation]
+            if isinstance(self.texture_aggregation, str)
+            else self.texture_aggregation
+        )
+
+    @property
+    def lower_bound(self) -> float | None:
+        """Lower bound of fixed-bin-size discretisation, explicit or from re-segmentation."""
+        if self.bin_lower_bound is not None:
+            return self.bin_lower_bound
+        if self.resegment_range is not None:
+            return self.resegment_range[0]
+        return None
+
+    def to_dict(self) -> dict:
+        """Return the settings as plain Python values (for YAML, JSON or Parquet metadata)."""
+        values = dataclasses.asdict(self)
+        values.pop("extra")
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Settings:
+        """Build settings from a dict; an unknown key raises :class:`SettingsError`."""
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise SettingsError(
+                f"unknown setting(s) {unknown}; valid settings are {sorted(known)}"
+            )
+        values = dict(values)
+        for name in ("families", "texture_aggregation"):
+            if name in values and isinstance(values[name], list):
+                values[name] = tuple(values[name])
+        for name in ("resampled_spacing", "resegment_range"):
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
+        return cls(**values)
+
+    @classmethod
+    def from_yaml(cls, path) -> Settings:
+        """Read settings from a YAML file; a top-level ``ibsi: A`` starts from a preset."""
+        import yaml
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"settings file not found: {path}")
+        values = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(values, dict):
+            raise SettingsError(f"settings file {path} must hold a mapping of setting: value")
+        preset = values.pop("ibsi", None)
+        if preset is not None:
+            merged = cls.ibsi(str(preset)).to_dict()
+            merged.update(values)
+            values = merged
+        return cls.from_dict(values)
+
+    @classmethod
+    def ibsi(cls, configuration: str) -> Settings:
+        """Return the settings of an IBSI 1 reference configuration.
+
+        Parameters
+        ----------
+        configuration : {"phantom", "A", "B", "C", "D", "E"}
+            ``phantom`` is the digital phantom (no processing, grey levels used as they
+            are). A-E are the CT phantom configurations of the IBSI 1 manual chapter
+            "Reference data sets": A and B are 2D (B interpolated in plane to 2 mm), C-E
+            are 3D interpolated to 2 mm isotropic.
+        """
+        key = configuration.strip().upper()
+        all_2d = ("2d_avg", "2d_mrg", "2.5d_avg", "2.5d_mrg")
+        all_3d = ("3d_avg", "3d_mrg")
+        if key == "PHANTOM":
+            return cls(
+                discretisation="fixed_bin_size",
+                bin_width=1.0,
+                texture_aggregation=all_2d + all_3d,
+            )
+        common = {"round_intensities": True}
+        presets = {
+            "A": dict(
+                resegment_range=(-500.0, 400.0),
+                discretisation="fixed_bin_size",
+                bin_width=25.0,
+                texture_aggregation=all_2d,
+            ),
+            "B": dict(
+                resampled_spacing=(2.0, 2.0, None),
+                interpolate_in_plane=True,
+                resegment_range=(-500.0, 400.0),
+                discretisation="fixed_bin_number",
+                bin_number=32,
+                texture_aggregation=all_2d,
+            ),
+            "C": dict(
+                resampled_spacing=(2.0, 2.0, 2.0),
+                resegment_range=(-1000.0, 400.0),
+                discretisation="fixed_bin_size",
+                bin_width=25.0,
+                ivh_discretisation="fixed_bin_size",
+                ivh_bin_width=2.5,
+                texture_aggregation=all_3d,
+            ),
+            "D": dict(
+                resampled_spacing=(2.0, 2.0, 2.0),
+                resegment_outliers=3.0,
+                discretisation="fixed_bin_number",
+                bin_number=32,
+                texture_aggregation=all_3d,
+            ),
+            "E": dict(
+                resampled_spacing=(2.0, 2.0, 2.0),
+                image_interpolation="cubic",
+                resegment_range=(-1000.0, 400.0),
+                resegment_outliers=3.0,
+                discretisation="fixed_bin_number",
+                bin_number=32,
+                ivh_discretisation="fixed_bin_number",
+                ivh_bin_number=1000,
+                texture_aggregation=all_3d,
+            ),
+        }
+        if key not in presets:
+            raise SettingsError(
+                f"unknown IBSI configuration {configuration!r}; use phantom, A, B, C, D or E"
+            )
+        return cls(**common, **presets[key])
+
+
+def _as_triple(value):
+    if isinstance(value, (int, float)):
+        return (value, value, value)
+    value = tuple(value)
+    if len(value) != 3:
+        raise SettingsError(f"resampled_spacing needs 3 values (x, y, z) in mm, got {value}")
+    return value
