@@ -1,0 +1,287 @@
+"""HTTP session shared by the archive clients: timeouts, retries with backoff, safe downloads.
+
+Every request has a timeout. Connection errors, read timeouts and the statuses in
+:data:`RETRY_STATUSES` are retried with exponential backoff by :class:`urllib3.util.Retry`
+(sleep ``backoff * 2 ** (attempt - 1)`` seconds, capped at 30 s). A download streams to
+``<target>.partial`` and is renamed to ``<target>`` only once its size (and MD5 checksum, where
+the caller knows it) is verified. A download cut off in the middle is resumed with an HTTP
+``Range`` request, in the same call or in a later run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
+
+from radiogenomics.io.atomic import PARTIAL_SUFFIX
+from radiogenomics.io.exceptions import ArchiveError, DownloadError
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+CHUNK_BYTES = 1 << 20
+USER_AGENT = "radiogenomics (+https://github.com/radiogenomics)"
+
+
+def _retry_policy(retries: int, backoff: float) -> Retry:
+    return Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        backoff_max=30.0,
+        status_forcelist=RETRY_STATUSES,
+        # The archive APIs take queries as POST bodies; they do not change server state.
+        allowed_methods=frozenset({"GET", "HEAD", "POST"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+
+
+class HttpClient:
+    """A :class:`requests.Session` bound to one API root, with timeouts and retries.
+
+    Parameters
+    ----------
+    base_url : str
+        API root; request paths are appended to it.
+    timeout : float, default 60
+        Seconds to wait for a connection and for each read of the response.
+    retries : int, default 4
+        Retries of a failed request (connection error, timeout, HTTP 429 or 5xx).
+    backoff : float, default 1
+        Backoff factor in seconds: retry ``n`` waits ``backoff * 2 ** (n - 1)`` seconds.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 60.0,
+        retries: int = 4,
+        backoff: float = 1.0,
+    ) -> None:
+        if timeout <= 0:
+            raise ArchiveError(f"timeout must be positive seconds, got {timeout!r}")
+        if retries < 0:
+            raise ArchiveError(f"retries must be 0 or more, got {retries!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self.backoff = float(backoff)
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=_retry_policy(self.retries, self.backoff))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of ``path`` (absolute URLs pass through unchanged)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        """Send a request and return the response; raise :class:`ArchiveError` on failure.
+
+        Raises
+        ------
+        ArchiveError
+            The request timed out or failed to connect after all retries, or the final
+            response has an HTTP error status.
+        """
+        url = self.url(path)
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            response = self.session.request(method, url, **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as error:
+            if not _is_timeout(error):
+                raise ArchiveError(
+                    f"{method} {url} failed after {self.retries + 1} attempt(s): {error}"
+                ) from error
+            raise ArchiveError(
+                f"{method} {url} timed out after {self.retries + 1} attempt(s) of "
+                f"{self.timeout:g} s; retry later or raise the timeout"
+            ) from error
+        if response.status_code >= 400:
+            detail = response.text[:300].strip()
+            raise ArchiveError(
+                f"{method} {url} failed with HTTP {response.status_code} {response.reason}: "
+                f"{detail}"
+            )
+        return response
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``path`` and decode the JSON body."""
+        return _decode_json(self.request("GET", path, params=params))
+
+    def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """POST a JSON body to ``path`` and decode the JSON response."""
+        return _decode_json(self.request("POST", path, json=body, params=params))
+
+    def download(
+        self,
+        path: str,
+        target: str | Path,
+        *,
+        params: Mapping[str, Any] | None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
+    ) -> Path:
+        """Stream a response body to ``target``, resuming and verifying it.
+
+        Parameters
+        ----------
+        path : str
+            Request path or absolute URL.
+        target : str or Path
+            Final file path. The body is written to ``<target>.partial`` first.
+        params : mapping, optional
+            Query parameters.
+        expected_size : int, optional
+            Size in bytes; otherwise the size the server announces (Content-Length) is checked.
+        md5 : str, optional
+            Expected MD5 hex digest of the whole file.
+
+        Returns
+        -------
+        Path
+            ``target``, complete and verified.
+
+        Raises
+        ------
+        DownloadError
+            The download still failed after the retries, or the file has the wrong size or
+            checksum. A file with the wrong size or checksum is deleted.
+        """
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + PARTIAL_SUFFIX)
+        url = self.url(path)
+
+        total = None
+        for attempt in range(self.retries + 1):
+            if expected_size is not None and partial.exists():
+                if partial.stat().st_size >= expected_size:
+                    break
+            try:
+                total = self._stream_to(url, partial, params)
+                break
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.ProtocolError,
+                urllib3.exceptions.ReadTimeoutError,
+                ArchiveError,
+            ) as error:
+                # A status error after the adapter's own retries is final; a cut-off body is
+                # resumed from the bytes already on disk.
+                if isinstance(error, ArchiveError) or attempt == self.retries:
+                    raise DownloadError(
+                        f"download of {url} failed after {attempt + 1} attempt(s): {error}; "
+                        f"rerun to resume from {partial.stat().st_size if partial.exists() else 0}"
+                        " bytes"
+                    ) from error
+                wait = self.backoff * 2**attempt
+                logger.warning(
+                    "Download of %s interrupted at %d bytes (%s); resuming in %.2f s",
+                    url,
+                    partial.stat().st_size if partial.exists() else 0,
+                    error,
+                    wait,
+                )
+                time.sleep(wait)
+
+        _verify(partial, url, expected_size if expected_size is not None else total, md5)
+        os.replace(partial, target)
+        return target
+
+    def _stream_to(self, url: str, partial: Path, params) -> int | None:
+        """Append the missing bytes of ``url`` to ``partial``; return the announced total size."""
+        offset = partial.stat().st_size if partial.exists() else 0
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        with self.request("GET", url, params=params, headers=headers, stream=True) as response:
+            if offset and response.status_code == 206:
+                total = _total_from_content_range(response.headers.get("Content-Range"))
+                mode = "ab"
+                logger.info("Resuming %s at byte %d", url, offset)
+            else:
+                if offset:
+                    logger.info("Server ignored the range request for %s; restarting", url)
+                length = response.headers.get("Content-Length")
+                total = (
+                    int(length) if length and "Content-Encoding" not in response.headers else None
+                )
+                mode = "wb"
+            with open(partial, mode) as handle:
+                # read1 hands over whatever arrived, so the bytes before a dropped connection
+                # reach the disk; iter_content would discard its incomplete last chunk.
+                while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+                    handle.write(chunk)
+        return total
+
+
+def _is_timeout(error: requests.RequestException) -> bool:
+    # After the adapter's retries, requests reports a read timeout as a ConnectionError that
+    # wraps urllib3's MaxRetryError, whose reason is the timeout.
+    if isinstance(error, requests.Timeout):
+        return True
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    return isinstance(reason, urllib3.exceptions.TimeoutError)
+
+
+def _total_from_content_range(value: str | None) -> int | None:
+    # Content-Range: bytes 100-199/200 (RFC 9110, section 14.4).
+    if not value or "/" not in value:
+        return None
+    total = value.rsplit("/", 1)[1]
+    return int(total) if total.isdigit() else None
+
+
+def _verify(partial: Path, url: str, expected_size: int | None, md5: str | None) -> None:
+    size = partial.stat().st_size
+    if expected_size is not None and size != expected_size:
+        partial.unlink(missing_ok=True)
+        raise DownloadError(
+            f"download of {url} is incomplete: {size} of {expected_size} bytes; the partial "
+            "file was deleted, rerun to fetch it again"
+        )
+    if md5 is not None:
+        digest = file_md5(partial)
+        if digest != md5.lower():
+            partial.unlink(missing_ok=True)
+            raise DownloadError(
+                f"download of {url} has MD5 {digest} but {md5} was expected; the file was "
+                "deleted, rerun to fetch it again"
+            )
+
+
+def file_md5(path: str | Path) -> str:
+    """Return the MD5 hex digest of a file, read in 1 MiB chunks."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _decode_json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise ArchiveError(
+            f"{response.request.method} {response.url} returned invalid JSON "
+            f"({response.headers.get('Content-Type')}): {response.text[:200]!r}"
+        ) from error
