@@ -82,11 +82,28 @@ def _ellipsoid_area(a: float, b: float, c: float) -> float:
     return float(4.0 * np.pi * a * b * terms.sum())
 
 
+def _row_extremes(points: np.ndarray, axis: int) -> np.ndarray:
+    """Keep the two extreme points along ``axis`` of every row of points sharing the other
+    two coordinates; points between them cannot be convex-hull vertices."""
+    others = [a for a in range(3) if a != axis]
+    order = np.lexsort((points[:, axis], points[:, others[1]], points[:, others[0]]))
+    ordered = points[order]
+    keys = ordered[:, others]
+    new_row = np.ones(len(ordered), dtype=bool)
+    new_row[1:] = np.any(keys[1:] != keys[:-1], axis=1)
+    last_of_row = np.ones(len(ordered), dtype=bool)
+    last_of_row[:-1] = new_row[1:]
+    return ordered[new_row | last_of_row]
+
+
 def _convex_hull(vertices: np.ndarray):
     from scipy.spatial import ConvexHull, QhullError
 
+    candidates = vertices
+    for axis in range(3):
+        candidates = _row_extremes(candidates, axis)
     try:
-        return ConvexHull(vertices)
+        return ConvexHull(candidates)
     except QhullError:
         logger.warning("the ROI mesh is flat, so convex-hull features are NaN")
         return None
@@ -112,7 +129,7 @@ def spatial_autocorrelation(values: np.ndarray, mask: np.ndarray, spacing) -> tu
     morans_i, gearys_c : float
         NaN when the ROI has fewer than two voxels or constant intensity.
     """
-    from scipy.signal import fftconvolve
+    from scipy import fft
 
     box = _bounding_box(mask)
     mask = mask[box]
@@ -124,13 +141,24 @@ def spatial_autocorrelation(values: np.ndarray, mask: np.ndarray, spacing) -> tu
     if total_square == 0:
         return np.nan, np.nan
 
-    axes = [np.arange(-(n - 1), n) * s for n, s in zip(mask.shape, spacing, strict=True)]
-    distance = np.sqrt(sum(np.square(g) for g in np.meshgrid(*axes, indexing="ij")))
+    # Circular convolution over 2n - 1 voxels per axis never wraps a displacement of the
+    # box onto another, so it equals the linear convolution at every ROI voxel.
+    size = [fft.next_fast_len(2 * n - 1, real=True) for n in mask.shape]
+    offsets = [
+        np.minimum(np.arange(m), m - np.arange(m)) * s for m, s in zip(size, spacing, strict=True)
+    ]
+    distance = np.sqrt(sum(np.square(g) for g in np.meshgrid(*offsets, indexing="ij", sparse=True)))
     with np.errstate(divide="ignore"):
         weights = np.where(distance > 0, 1.0 / distance, 0.0)
+    kernel = fft.rfftn(weights, size, workers=-1)
+    region = tuple(slice(0, n) for n in mask.shape)
 
-    weighted_mask = fftconvolve(mask.astype(np.float64), weights, mode="same")
-    weighted_values = fftconvolve(centred, weights, mode="same")
+    def convolve(array):
+        transformed = fft.rfftn(array, size, workers=-1)
+        return fft.irfftn(transformed * kernel, size, workers=-1)[region]
+
+    weighted_mask = convolve(mask.astype(np.float64))
+    weighted_values = convolve(centred)
     weight_sum = np.sum(weighted_mask[mask])
     cross = np.sum(centred[mask] * weighted_values[mask])
     squared_difference = 2.0 * np.sum(centred[mask] ** 2 * weighted_mask[mask]) - 2.0 * cross
@@ -193,7 +221,7 @@ def morphology(
     if hull is not None:
         from scipy.spatial.distance import pdist
 
-        features["morph_diam"] = float(pdist(vertices[hull.vertices]).max())
+        features["morph_diam"] = float(pdist(hull.points[hull.vertices]).max())
     else:
         features["morph_diam"] = np.nan
 

@@ -1,0 +1,236 @@
+"""Batch extraction: one feature row per case, in parallel processes, resumable.
+
+Each finished case is written at once to a part file beside the output, so an interrupted
+run loses at most the cases in progress. On a rerun with the same settings, cases found in
+the output or in the part files are not recomputed. A failing case goes to an errors table
+with its message and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from radiogenomics.errors import RadiogenomicsError, TableError
+
+logger = logging.getLogger(__name__)
+
+METADATA_KEY = b"radiogenomics"
+CASE_COLUMNS = ("id", "image", "mask")
+
+
+def read_cases(path) -> "pandas.DataFrame":  # noqa: F821
+    """Read a cases table with columns ``id, image, mask`` and an optional ``label``.
+
+    Relative image and mask paths are resolved against the folder of the table.
+
+    Raises
+    ------
+    TableError
+        If a column is missing, an id repeats or a cell is empty.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"cases table not found: {path}")
+    cases = pd.read_csv(path, dtype={"id": str, "image": str, "mask": str})
+    cases.columns = [c.strip().lower() for c in cases.columns]
+    missing = [c for c in CASE_COLUMNS if c not in cases.columns]
+    if missing:
+        raise TableError(
+            f"{path} lacks column(s) {missing}; a cases table needs id,image,mask[,label]"
+        )
+    empty = cases[list(CASE_COLUMNS)].isna().any(axis=1)
+    if empty.any():
+        rows = [int(i) + 2 for i in cases.index[empty]]
+        raise TableError(f"{path} has empty id, image or mask cells on line(s) {rows}")
+    repeated = cases["id"][cases["id"].duplicated()].unique().tolist()
+    if repeated:
+        raise TableError(f"{path} repeats case id(s) {repeated}; ids must be unique")
+    for column in ("image", "mask"):
+        cases[column] = [str((path.parent / p).resolve()) if not Path(p).is_absolute() else p
+                         for p in cases[column]]
+    if "label" not in cases.columns:
+        cases["label"] = None
+    return cases
+
+
+def settings_fingerprint(settings) -> str:
+    """Return a short hash of the settings, used to tell whether stored rows can be reused."""
+    text = json.dumps(settings.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _extract_case(case: dict, settings_values: dict, parts: Path):
+    """Extract one case and store its row; runs in a worker process."""
+    import math
+
+    from radiogenomics.features.extract import extract
+    from radiogenomics.features.settings import Settings
+
+    settings = Settings.from_dict(settings_values)
+    label = case.get("label")
+    if label is not None and not (isinstance(label, float) and math.isnan(label)):
+        settings.label = int(label)
+    try:
+        row = extract(case["image"], case["mask"], settings)
+    except Exception as error:  # noqa: BLE001 - one bad case must not stop the batch
+        return case["id"], None, f"{type(error).__name__}: {error}"
+    _write_json(parts / f"{_safe_name(case['id'])}.json", {"id": case["id"], **row.to_dict()})
+    return case["id"], row.to_dict(), None
+
+
+def _safe_name(case_id: str) -> str:
+    return hashlib.sha1(case_id.encode()).hexdigest()[:20]
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(handle, "w") as stream:
+        json.dump(payload, stream, allow_nan=True)
+    os.replace(temporary, path)
+
+
+def _read_finished(out: Path, parts: Path, fingerprint: str) -> dict[str, dict]:
+    import pandas as pd
+
+    finished: dict[str, dict] = {}
+    if out.exists():
+        metadata = read_metadata(out)
+        if metadata.get("settings_fingerprint") != fingerprint:
+            raise RadiogenomicsError(
+                f"{out} was made with other settings; choose another output path or "
+                "delete it to recompute"
+            )
+        table = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out, index_col=0)
+        for case_id, row in table.iterrows():
+            finished[str(case_id)] = row.to_dict()
+    if parts.is_dir():
+        for part in parts.glob("*.json"):
+            payload = json.loads(part.read_text())
+            finished[str(payload.pop("id"))] = payload
+    return finished
+
+
+def read_metadata(path) -> dict:
+    """Return the settings and version stored with a feature table."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        metadata = pq.read_schema(path).metadata or {}
+        return json.loads(metadata.get(METADATA_KEY, b"{}"))
+    sidecar = path.with_name(path.name + ".json")
+    return json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+
+
+def _write_table(table, out: Path, metadata: dict) -> None:
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        if out.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            arrow = pa.Table.from_pandas(table)
+            merged = {**(arrow.schema.metadata or {}), METADATA_KEY: json.dumps(metadata)}
+            pq.write_table(arrow.replace_schema_metadata(merged), temporary)
+        else:
+            table.to_csv(temporary)
+            _write_json(out.with_name(out.name + ".json"), metadata)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progress: bool = True):
+    """Extract features of many cases into one table.
+
+    Parameters
+    ----------
+    cases : path or pandas.DataFrame
+        Columns ``id, image, mask`` and optionally ``label``; see :func:`read_cases`.
+    settings : Settings
+    out : path
+        Output table, ``.parquet`` (settings and version in the file metadata) or ``.csv``
+        (with a ``.json`` sidecar).
+    n_jobs : int
+        Worker processes (joblib); ``-1`` uses every core.
+    errors_out : path, optional
+        Errors table; defaults to ``<out>.errors.csv``. Written only when a case fails.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    features : pandas.DataFrame
+        One row per successful case, indexed by id.
+    errors : pandas.DataFrame
+        Columns ``id, image, mask, error``.
+    """
+    import pandas as pd
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    from radiogenomics import __version__
+
+    if not isinstance(cases, pd.DataFrame):
+        cases = read_cases(cases)
+    out = Path(out)
+    if out.suffix not in (".parquet", ".csv"):
+        raise RadiogenomicsError(f"output must end in .parquet or .csv, got {out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    errors_out = Path(errors_out) if errors_out else out.with_name(out.name + ".errors.csv")
+    fingerprint = settings_fingerprint(settings)
+    parts = out.with_name(f".{out.name}.parts")
+
+    finished = _read_finished(out, parts, fingerprint)
+    parts.mkdir(exist_ok=True)
+    todo = [c for c in cases.to_dict("records") if str(c["id"]) not in finished]
+    if len(todo) < len(cases):
+        logger.info("reusing %d finished cases; extracting %d", len(cases) - len(todo), len(todo))
+
+    rows = {k: v for k, v in finished.items() if k in set(cases["id"].astype(str))}
+    failures = []
+    jobs = (delayed(_extract_case)(case, settings.to_dict(), parts) for case in todo)
+    runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    by_id = {str(c["id"]): c for c in todo}
+    for case_id, row, error in tqdm(
+        runner(jobs), total=len(todo), disable=not progress or not todo, desc="cases"
+    ):
+        if error is None:
+            rows[str(case_id)] = row
+        else:
+            logger.warning("case %s failed: %s", case_id, error)
+            case = by_id[str(case_id)]
+            failures.append({"id": case_id, "image": case["image"], "mask": case["mask"],
+                             "error": error})
+
+    order = [str(i) for i in cases["id"] if str(i) in rows]
+    table = pd.DataFrame.from_dict({i: rows[i] for i in order}, orient="index")
+    table.index.name = "id"
+    metadata = {
+        "radiogenomics_version": __version__,
+        "settings": settings.to_dict(),
+        "settings_fingerprint": fingerprint,
+    }
+    _write_table(table, out, metadata)
+    shutil.rmtree(parts, ignore_errors=True)
+
+    errors = pd.DataFrame(failures, columns=["id", "image", "mask", "error"])
+    if failures:
+        handle, temporary = tempfile.mkstemp(dir=errors_out.parent, suffix=".tmp")
+        os.close(handle)
+        errors.to_csv(temporary, index=False)
+        os.replace(temporary, errors_out)
+        logger.warning("%d of %d cases failed; see %s", len(failures), len(cases), errors_out)
+    elif errors_out.exists():
+        errors_out.unlink()
+    return table, errors
