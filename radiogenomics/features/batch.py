@@ -71,7 +71,7 @@ def _extract_case(case: dict, settings_values: dict, parts: Path):
     """Extract one case and store its row; runs in a worker process."""
     import math
 
-    from radiogenomics.features.extract import extract
+    from radiogenomics.features.pipeline import extract
     from radiogenomics.features.settings import Settings
 
     settings = Settings.from_dict(settings_values)

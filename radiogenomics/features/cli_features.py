@@ -101,7 +101,7 @@ def _run_extract(args: argparse.Namespace) -> int:
 
 
 def _run_catalogue(args: argparse.Namespace) -> int:
-    from radiogenomics.features.catalogue import catalogue
+    from radiogenomics.features.feature_catalogue import catalogue
 
     table = catalogue(args.aggregation)
     if args.out:

@@ -115,7 +115,7 @@ def run_compliance(configuration: str, reference, image, mask, label=None):
     pandas.DataFrame
         The filled table.
     """
-    from radiogenomics.features.extract import extract
+    from radiogenomics.features.pipeline import extract
     from radiogenomics.features.settings import Settings
 
     settings = Settings.ibsi(configuration)
