@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Reply
+from archive_server import Reply
 
 from radiogenomics.errors import TableError
 from radiogenomics.io.cbioportal import (

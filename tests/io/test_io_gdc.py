@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Reply
+from archive_server import Reply
 
 from radiogenomics.io.exceptions import ArchiveError, DownloadError
 from radiogenomics.io.gdc import GdcClient, assemble_star_matrix, clinical_table, read_star_counts

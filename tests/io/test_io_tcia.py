@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from conftest import Reply
+from archive_server import Reply
 
 from radiogenomics.cli import main
 from radiogenomics.errors import TableError
