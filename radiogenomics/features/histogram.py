@@ -62,8 +62,8 @@ def intensity_volume_histogram(
 
     With ``gamma = (X - lower) / (upper - lower)``, the volume fraction at ``x`` % intensity
     ``V_x`` is the fraction of voxels with ``gamma >= x / 100``. The intensity at ``x`` %
-    volume ``I_x`` is the lowest intensity on the grid ``lower, lower + step, ...`` whose
-    volume fraction (voxels at or above it) is below ``x / 100``. The area under the IVH
+    volume ``I_x`` is the lowest intensity on the grid ``lower, lower + step, ..., upper +
+    step`` whose volume fraction (voxels at or above it) is below ``x / 100``. The area under the IVH
     curve integrates the volume fraction over ``gamma`` by the trapezoidal rule.
 
     Parameters
@@ -93,7 +93,9 @@ def intensity_volume_histogram(
 
     def intensity_at(fraction):
         below = np.flatnonzero(volume < fraction)
-        return grid[below[0]] if below.size else np.nan
+        # Above the highest level the volume fraction is 0, so that level is the answer
+        # when every level of the grid still holds more than the fraction.
+        return grid[below[0]] if below.size else grid[-1] + step
 
     if span > 0:
         gamma_values = (values - lower) / span

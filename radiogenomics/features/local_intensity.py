@@ -35,7 +35,7 @@ def local_intensity(image: np.ndarray, mask: np.ndarray, spacing) -> dict[str, f
     dict
         ``loc_peak_loc`` and ``loc_peak_glob`` in image units.
     """
-    from scipy.signal import fftconvolve
+    from scipy.signal import convolve
 
     spacing = np.asarray(spacing, dtype=np.float64)
     reach = np.floor(PEAK_RADIUS_MM / spacing).astype(int)
@@ -51,8 +51,8 @@ def local_intensity(image: np.ndarray, mask: np.ndarray, spacing) -> dict[str, f
     )
     region = image[box].astype(np.float64)
     roi = mask[box]
-    sums = fftconvolve(region, sphere, mode="same")
-    counts = fftconvolve(np.ones_like(region), sphere, mode="same")
+    sums = convolve(region, sphere, mode="same")
+    counts = convolve(np.ones_like(region), sphere, mode="same")
     means = sums[roi] / np.round(counts[roi])
 
     intensities = region[roi]

@@ -247,6 +247,9 @@ def morphology(
     semi_axes = 2.0 * np.sqrt([major, minor, least])
     ellipsoid_volume = 4.0 * np.pi / 3.0 * np.prod(semi_axes)
     ellipsoid_area = _ellipsoid_area(*semi_axes)
+    if not ellipsoid_volume > 0:
+        # A flat or linear ROI has no enclosing ellipsoid volume: report NaN, not infinity.
+        ellipsoid_volume = ellipsoid_area = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         features.update(
             {
