@@ -57,27 +57,32 @@ def blurred_sphere_image(shape, spacing, radius, width, inside=300.0, outside=10
     return outside + (inside - outside) * ndtr((radius - r) / width), r
 
 
-def realistic_lesion(rng, shape=(32, 72, 72), spacing=(1.6, 0.7, 0.7), radius=9.0):
+def realistic_lesion(
+    rng, shape=(32, 72, 72), spacing=(1.6, 0.7, 0.7), radius=9.0, texture_sigma=4.0,
+    patch_weight=0.3, core_weight=1.5,
+):
     """Build a lobulated, heterogeneously enhancing lesion in weakly enhancing tissue.
 
     The lesion radius varies with direction by up to about 35 %, the edge is blurred by
-    1 mm, the lesion core enhances more than its rim, a smooth random field (Gaussian,
-    standard deviation 4 voxels) modulates the enhancement, and Gaussian noise of
-    SD 2 is added to a baseline of 100. Returns the series and the true lesion mask.
+    1 mm, the lesion core enhances more than its rim, a smooth random field and
+    sharp-edged patches, both with a correlation length of a third of the radius, modulate the enhancement, and
+    Gaussian noise of SD 2 is added to a baseline of 100. Returns the series and the
+    true lesion mask.
     """
     z, y, x = grid(shape, spacing)
     r = np.sqrt(z**2 + y**2 + x**2)
     theta = np.arccos(np.clip(z / np.maximum(r, 1e-9), -1.0, 1.0))
     phi = np.arctan2(y, x)
     lobulated_radius = radius * (
-        1.0 + 0.25 * np.sin(3.0 * phi) * np.sin(theta) + 0.15 * np.cos(2.0 * theta)
+        1.0 + 0.3 * np.sin(3.0 * phi) * np.sin(theta) + 0.2 * np.cos(2.0 * theta)
     )
     lesion = r <= lobulated_radius
     soft = ndimage.gaussian_filter(lesion.astype(float), sigma=[1.0 / s for s in spacing])
-    depth = np.clip((lobulated_radius - r) / 4.0, 0.0, 1.0)
-    field = ndimage.gaussian_filter(rng.standard_normal(shape), 4.0)
+    depth = np.clip((lobulated_radius - r) / lobulated_radius, 0.0, 1.0)
+    field = ndimage.gaussian_filter(rng.standard_normal(shape), texture_sigma)
     field /= field.std()
-    amplitude = 1.2 + 1.5 * depth + 0.4 * field
+    patches = ndimage.gaussian_filter(rng.standard_normal(shape), texture_sigma) > 0
+    amplitude = 1.0 + core_weight * depth + 0.3 * field + patch_weight * patches
 
     post_minutes = (TIMES[1:] - TIMES[0]) / 60.0
     frames = [np.full(shape, 100.0)]

@@ -6,13 +6,12 @@ into one non-directional, normalised matrix (Chen et al., Magn Reson Med 2007;58
 Features follow Haralick, Shanmugam & Dinstein, IEEE Trans Syst Man Cybern 1973;3:610-621,
 with natural logarithms and the sum variance taken about the sum average.
 
-NOTE: this module builds its own 3-D co-occurrence matrix because the package's texture
-engine had no 3-D GLCM when it was written; move to the engine's GLCM once it has one.
+The co-occurrence counts and the IBSI-defined features come from the package's texture
+engine (:mod:`radiogenomics.features.texture.glcm`); this module adds the UChicago
+quantisation, the natural-log convention and the maximal correlation coefficient.
 """
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 
@@ -35,14 +34,6 @@ TEXTURE_COLUMNS = {
     "T14": "Variance (T14)",
 }
 
-# One offset of each of the 13 opposite pairs in the 26-neighbourhood.
-OFFSETS_13 = [
-    offset
-    for offset in itertools.product((-1, 0, 1), repeat=3)
-    if offset > (0, 0, 0)
-]
-
-
 def quantize_equal_probability(values: np.ndarray, levels: int = 32) -> np.ndarray:
     """Map intensities to gray levels 1..``levels`` with equal-probability bins.
 
@@ -63,6 +54,10 @@ def quantize_equal_probability(values: np.ndarray, levels: int = 32) -> np.ndarr
 def glcm_3d(image: np.ndarray, mask: np.ndarray, levels: int = 32) -> np.ndarray:
     """Build the symmetric, normalised 3-D co-occurrence matrix of a masked region.
 
+    The counts come from the texture engine (:func:`radiogenomics.features.texture.glcm.
+    glcm_counts`), which counts each pair in both orders, and are summed over the 13
+    directions at distance 1 (the IBSI "3D, merged" matrix).
+
     Parameters
     ----------
     image : ndarray of int, 3-D
@@ -75,26 +70,19 @@ def glcm_3d(image: np.ndarray, mask: np.ndarray, levels: int = 32) -> np.ndarray
     Returns
     -------
     ndarray, shape (levels, levels)
-        p(i, j), summing to 1, summed over the 13 directions at distance 1.
+        p(i, j), summing to 1.
     """
-    counts = np.zeros(levels * levels, dtype=np.int64)
-    index = np.where(mask, image - 1, -1)
-    shape = np.array(index.shape)
-    for offset in OFFSETS_13:
-        offset = np.array(offset)
-        source = tuple(slice(max(0, -o), n - max(0, o)) for o, n in zip(offset, shape, strict=True))
-        target = tuple(slice(max(0, o), n + min(0, o)) for o, n in zip(offset, shape, strict=True))
-        first, second = index[source], index[target]
-        both = (first >= 0) & (second >= 0)
-        i, j = first[both], second[both]
-        counts += np.bincount(i * levels + j, minlength=levels * levels)
-        counts += np.bincount(j * levels + i, minlength=levels * levels)
+    from radiogenomics.features.texture.glcm import glcm_counts
+
+    grid = np.where(mask, image, 0).astype(np.int64)
+    in_plane, cross = glcm_counts(grid, levels, distance=1, per_slice=False, volume=True)
+    counts = in_plane.sum(axis=(0, 1)) + cross.sum(axis=0)
     total = counts.sum()
     if total == 0:
         raise RadiogenomicsError(
             "the lesion has no pair of adjacent voxels, so its co-occurrence matrix is empty"
         )
-    return counts.reshape(levels, levels) / total
+    return counts / total
 
 
 def haralick_features(p: np.ndarray) -> dict[str, float]:
@@ -119,51 +107,39 @@ def haralick_features(p: np.ndarray) -> dict[str, float]:
     - T13 sum variance, sum (k - T11)² p_{x+y}(k)
     - T14 variance, sum (i - mu)² p(i, j)
 
+    All but T10 come from the texture engine's IBSI GLCM features, whose entropies are
+    in bits; they are converted here to natural logarithms.
+
     Returns
     -------
     dict
         Keys ``"T1"`` .. ``"T14"``; the values have no unit.
     """
+    from radiogenomics.features.texture.glcm import glcm_matrix_features
+
     p = np.asarray(p, dtype=float)
-    n = p.shape[0]
-    levels = np.arange(1, n + 1, dtype=float)
-    i, j = np.meshgrid(levels, levels, indexing="ij")
-    px = p.sum(axis=1)
-    mu = float(np.sum(levels * px))
-    variance = float(np.sum((levels - mu) ** 2 * px))
+    ibsi = {name: float(value[0]) for name, value in glcm_matrix_features(p[np.newaxis]).items()}
+    ln2 = np.log(2.0)
 
-    sums = np.bincount((i + j - 2).astype(int).ravel(), weights=p.ravel(), minlength=2 * n - 1)
-    sum_values = np.arange(2, 2 * n + 1, dtype=float)
-    diffs = np.bincount(np.abs(i - j).astype(int).ravel(), weights=p.ravel(), minlength=n)
-    diff_values = np.arange(n, dtype=float)
-
-    entropy = _entropy(p)
-    hx = _entropy(px)
-    outer = np.outer(px, px)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_outer = np.where(outer > 0, np.log(outer), 0.0)
-    hxy1 = -float(np.sum(p * log_outer))
-    hxy2 = -float(np.sum(outer * log_outer))
-
-    sum_average = float(np.sum(sum_values * sums))
-    diff_mean = float(np.sum(diff_values * diffs))
-    correlation = (float(np.sum(i * j * p)) - mu**2) / variance if variance > 0 else np.nan
+    # IMC2 = sqrt(1 - exp(-2 (HXY2 - H))) depends on the log base through HXY2 - H.
+    entropy_gap_bits = -np.log1p(-ibsi["cm_info_corr2"] ** 2) / 2.0
+    imc2 = np.sqrt(max(0.0, 1.0 - np.exp(-2.0 * entropy_gap_bits * ln2)))
 
     return {
-        "T1": float(np.sum((i - j) ** 2 * p)),
-        "T2": correlation,
-        "T3": _entropy(diffs),
-        "T4": float(np.sum((diff_values - diff_mean) ** 2 * diffs)),
-        "T5": float(np.sum(p**2)),
-        "T6": entropy,
-        "T7": float(np.sum(p / (1.0 + (i - j) ** 2))),
-        "T8": (entropy - hxy1) / hx if hx > 0 else np.nan,
-        "T9": float(np.sqrt(max(0.0, 1.0 - np.exp(-2.0 * (hxy2 - entropy))))),
-        "T10": _maximal_correlation(p, px),
-        "T11": sum_average,
-        "T12": _entropy(sums),
-        "T13": float(np.sum((sum_values - sum_average) ** 2 * sums)),
-        "T14": variance,
+        "T1": ibsi["cm_contrast"],
+        "T2": ibsi["cm_corr"],
+        "T3": ibsi["cm_diff_entr"] * ln2,
+        "T4": ibsi["cm_diff_var"],
+        "T5": ibsi["cm_energy"],
+        "T6": ibsi["cm_joint_entr"] * ln2,
+        "T7": ibsi["cm_inv_diff_mom"],
+        "T8": ibsi["cm_info_corr1"],
+        "T9": float(imc2),
+        "T10": _maximal_correlation(p, p.sum(axis=1)),
+        "T11": ibsi["cm_sum_avg"],
+        "T12": ibsi["cm_sum_entr"] * ln2,
+        "T13": ibsi["cm_sum_var"],
+        "T14": ibsi["cm_joint_var"],
     }
 
 
@@ -175,11 +151,6 @@ def texture_features(image: np.ndarray, mask: np.ndarray, levels: int = 32) -> d
     gray = np.zeros(mask.shape, dtype=np.int64)
     gray[mask] = quantize_equal_probability(image[mask], levels)
     return haralick_features(glcm_3d(gray, mask, levels))
-
-
-def _entropy(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return -float(np.sum(p * np.log(p)))
 
 
 def _maximal_correlation(p: np.ndarray, px: np.ndarray) -> float:
