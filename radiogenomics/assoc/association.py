@@ -1,0 +1,217 @@
+"""Size-controlled association of phenotypes with labels, with multiple-testing correction.
+
+Every phenotype ``y`` is fitted as ``y ~ label + f(size)`` by ordinary least squares, where
+``f`` is the natural log by default. The reported effect and p-value are those of the label:
+a t-test for a binary label, an F-test of all level contrasts for a factor. The same fit
+without the size term gives ``p_without_size``. All phenotypes of a label are fitted at once
+(see :func:`radiogenomics.assoc.regression.linear_association`), and ``q`` adjusts the
+p-values of one label across phenotypes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from radiogenomics.assoc.multitest import adjust_pvalues
+from radiogenomics.assoc.regression import RankDeficientError, linear_association
+from radiogenomics.errors import TableError
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = ["label", "feature", "test", "n", "beta", "se", "t", "f", "df", "p", "q",
+           "p_without_size", "beta_std"]
+
+
+@dataclass
+class AssociationResult:
+    """Association tests of many phenotypes with many labels.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per label and phenotype with columns ``label, feature, test, n, beta, se,
+        t, f, df, p, q, p_without_size, beta_std``. ``beta`` is in phenotype units per unit
+        of the label (positive class minus negative class for binary labels); ``beta_std``
+        divides it by the phenotype's standard deviation in the fitted sample. ``f`` is set
+        for factor labels, whose ``beta``, ``se`` and ``t`` are missing.
+    skipped : pandas.DataFrame
+        Labels that could not be tested, with the reason.
+    correction : str
+        The multiple-testing method of ``q``.
+    size_transform : str
+        The transform applied to the size covariate.
+    """
+
+    table: pd.DataFrame
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["label", "reason"]))
+    correction: str = "fdr_bh"
+    size_transform: str = "log"
+
+    def significant(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Return the rows with ``q < alpha``, smallest first."""
+        return self.table[self.table["q"] < alpha].sort_values(["q", "p"])
+
+    def __repr__(self) -> str:
+        labels = self.table["label"].nunique()
+        hits = int((self.table["q"] < 0.05).sum())
+        return (
+            f"AssociationResult({labels} labels x {self.table['feature'].nunique()} features, "
+            f"{hits} tests with q < 0.05 ({self.correction}), size transform "
+            f"{self.size_transform!r}, {len(self.skipped)} labels skipped)"
+        )
+
+
+def transform_size(size: pd.Series, transform: str = "log") -> pd.Series:
+    """Apply the size-covariate transform: ``'log'`` (natural), ``'log10'`` or ``'none'``.
+
+    Raises
+    ------
+    TableError
+        If a log transform meets a size that is zero or negative.
+    """
+    size = size.astype(float)
+    if transform == "none":
+        return size
+    if transform not in ("log", "log10"):
+        raise TableError(f"size_transform must be 'log', 'log10' or 'none', got {transform!r}")
+    bad = size[size <= 0]
+    if len(bad):
+        raise TableError(
+            f"size covariate {size.name!r} must be positive for a {transform} transform; "
+            f"{len(bad)} patient(s) have {bad.iloc[:3].to_dict()}"
+        )
+    return np.log(size) if transform == "log" else np.log10(size)
+
+
+def _design(label: pd.Series) -> pd.DataFrame:
+    """Return the tested columns: the 0/1 label, or treatment contrasts of a factor."""
+    if isinstance(label.dtype, pd.CategoricalDtype):
+        present = [level for level in label.cat.categories if (label == level).any()]
+        dummies = pd.DataFrame(
+            {f"{label.name}[{level}]": (label == level).astype(float) for level in present[1:]},
+            index=label.index,
+        )
+        dummies[label.isna()] = np.nan
+        return dummies
+    values = label.astype(float)
+    unexpected = sorted(set(values.dropna().unique()) - {0.0, 1.0})
+    if unexpected:
+        raise TableError(
+            f"label {label.name!r} must be coded 0/1 (NaN for missing); found {unexpected[:5]}"
+        )
+    return values.to_frame()
+
+
+def size_controlled_association(
+    features: pd.DataFrame,
+    labels: pd.DataFrame,
+    size: pd.Series | None,
+    size_transform: str = "log",
+    correction: str = "fdr_bh",
+    min_per_class: int = 2,
+) -> AssociationResult:
+    """Test every phenotype against every label, controlling for tumour size.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        Patients x phenotypes (numeric).
+    labels : pandas.DataFrame
+        Patients x labels: binary labels coded 1/0/NaN, factors as pandas categoricals.
+    size : pandas.Series or None
+        Tumour size per patient (a volume, e.g. in mm^3). ``None`` fits ``y ~ label`` only.
+    size_transform : {'log', 'log10', 'none'}, default 'log'
+    correction : str, default 'fdr_bh'
+        Multiple-testing method across the phenotypes of one label; see
+        :func:`radiogenomics.assoc.adjust_pvalues`.
+    min_per_class : int, default 2
+        Labels with fewer patients in a class (or factor level) than this are skipped and
+        listed in :attr:`AssociationResult.skipped`.
+
+    Returns
+    -------
+    AssociationResult
+
+    Examples
+    --------
+    >>> result = size_controlled_association(cohort.features, cohort.labels[["ER"]],
+    ...                                      cohort.features["Size/Lesion volume (S1)"])
+    ... # doctest: +SKIP
+    """
+    covariates = None
+    if size is not None:
+        covariates = transform_size(size, size_transform).rename("size").to_frame()
+
+    tables, skipped = [], []
+    for name in labels.columns:
+        label = labels[name]
+        if isinstance(label.dtype, pd.CategoricalDtype):
+            label = label.cat.remove_unused_categories()
+        counts = label.value_counts()
+        if len(counts) < 2 or counts.min() < min_per_class:
+            reason = f"class counts {counts.to_dict()} below {min_per_class} per class"
+            logger.warning("label %s skipped: %s", name, reason)
+            skipped.append((name, reason))
+            continue
+        tested = _design(label)
+        try:
+            with_size = linear_association(features, tested, covariates)
+            without_size = linear_association(features, tested, None)
+        except RankDeficientError as error:
+            logger.warning("label %s skipped: %s", name, error)
+            skipped.append((name, str(error)))
+            continue
+        table = with_size.reset_index()
+        table.insert(0, "label", name)
+        table.insert(2, "test", "F" if tested.shape[1] > 1 else "t")
+        table["p_without_size"] = without_size["p"].to_numpy()
+        table["q"] = adjust_pvalues(table["p"].to_numpy(), correction)
+        rows = label.notna()
+        if covariates is not None:
+            rows &= covariates["size"].reindex(label.index).notna()
+        spread = features.loc[rows].std(ddof=1).to_numpy()
+        table["beta_std"] = table["beta"] / np.where(spread > 0, spread, np.nan)
+        tables.append(table)
+
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)
+    table = table.reindex(columns=COLUMNS)
+    return AssociationResult(
+        table=table,
+        skipped=pd.DataFrame(skipped, columns=["label", "reason"]),
+        correction=correction,
+        size_transform=size_transform if size is not None else "none",
+    )
+
+
+def univariate_auc(features: pd.DataFrame, labels: pd.DataFrame, level: float = 0.95):
+    """Compute the ROC AUC of every raw phenotype for every binary label, with DeLong CIs.
+
+    A higher phenotype value means the positive class (1), so an AUC below 0.5 means the
+    phenotype is lower in the positive class.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``label, feature, n_pos, n_neg, auc, ci_low, ci_high``.
+    """
+    from radiogenomics.assoc.roc import roc_auc_delong
+
+    rows = []
+    for name in labels.columns:
+        label = labels[name]
+        if isinstance(label.dtype, pd.CategoricalDtype):
+            continue
+        for feature in features.columns:
+            try:
+                roc = roc_auc_delong(label, features[feature], level=level)
+            except ValueError as error:
+                logger.warning("AUC of %s for %s skipped: %s", feature, name, error)
+                continue
+            rows.append((name, feature, roc.n_pos, roc.n_neg, roc.auc, roc.ci_low, roc.ci_high))
+    return pd.DataFrame(
+        rows, columns=["label", "feature", "n_pos", "n_neg", "auc", "ci_low", "ci_high"]
+    )

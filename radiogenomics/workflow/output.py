@@ -1,0 +1,69 @@
+"""Results folders that appear whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def atomic_directory(destination: str | os.PathLike, overwrite: bool = False):
+    """Yield a temporary folder that is renamed to ``destination`` when the block succeeds.
+
+    The temporary folder sits beside ``destination`` (same file system, so the rename is
+    atomic). If the block raises, the temporary folder is deleted and ``destination`` is left
+    as it was. With ``overwrite``, an existing ``destination`` is replaced only after the new
+    results are complete.
+
+    Raises
+    ------
+    FileExistsError
+        If ``destination`` exists and ``overwrite`` is false.
+    """
+    destination = Path(destination).resolve()
+    if destination.exists() and not overwrite:
+        raise FileExistsError(
+            f"results folder {destination} already exists; choose another --out or pass "
+            "--overwrite to replace it"
+        )
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        yield temporary
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    if destination.exists():
+        backup = Path(tempfile.mkdtemp(prefix=f".{destination.name}.old.", dir=destination.parent))
+        backup.rmdir()
+        os.replace(destination, backup)
+        os.replace(temporary, destination)
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        os.replace(temporary, destination)
+    logger.info("results written to %s", destination)
+
+
+def write_csv(table, path: Path, index: bool = False) -> Path:
+    """Write a table as UTF-8 CSV with ``\\n`` line endings, floats at full precision."""
+    table.to_csv(path, index=index, lineterminator="\n")
+    return path
+
+
+def write_tables(table, folder: Path, stem: str, index: bool = False) -> list[Path]:
+    """Write a table as ``stem.csv`` and ``stem.parquet``."""
+    csv = write_csv(table, folder / f"{stem}.csv", index=index)
+    parquet = folder / f"{stem}.parquet"
+    frame = table.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or isinstance(frame[column].dtype, __import__(
+                "pandas").CategoricalDtype):
+            frame[column] = frame[column].astype("string")
+    frame.to_parquet(parquet, index=index)
+    return [csv, parquet]

@@ -1,0 +1,244 @@
+"""Run a workflow: build the cohort, run the analyses, write tables, figures and a report.
+
+The results folder holds CSV and Parquet tables, PNG and PDF figures, ``report.md``,
+``run.log`` and ``provenance.json``. It is written to a temporary folder and renamed at the
+end, so a failed run leaves nothing behind. Tables depend only on the inputs, the workflow
+and its seed, so reruns give byte-identical CSV files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from radiogenomics.workflow import report as md
+from radiogenomics.workflow.output import atomic_directory, write_csv, write_tables
+from radiogenomics.workflow.provenance import now, write_provenance
+from radiogenomics.workflow.spec import load_workflow
+
+logger = logging.getLogger(__name__)
+
+ASSOCIATION_COLUMNS = ["label", "feature", "n", "beta", "se", "t", "p", "q", "p_without_size",
+                       "test", "f", "df", "beta_std"]
+
+
+@dataclass
+class RunResult:
+    """The outcome of :func:`run_workflow`: where it wrote and the main result objects."""
+
+    out_dir: Path
+    cohort: object
+    associations: object = None
+    univariate: pd.DataFrame | None = None
+    clustering: object = None
+    cluster_tests: pd.DataFrame | None = None
+    prediction: object = None
+
+
+def _safe_name(label: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
+
+
+def run_workflow(
+    source, out_dir, data_dir=None, overwrite: bool = False, n_jobs: int | None = None
+) -> RunResult:
+    """Run a workflow file (or mapping) and write its results folder.
+
+    Parameters
+    ----------
+    source : path-like or dict
+        The workflow YAML file, or the same content as a mapping.
+    out_dir : path-like
+        The results folder to create.
+    data_dir : path-like, optional
+        Data root searched before ``RADIOGENOMICS_DATA`` and the user cache.
+    overwrite : bool, default False
+        Replace an existing results folder (only once the new one is complete).
+    n_jobs : int, optional
+        Worker processes for cross-validation; the CPUs available by default. Results do not
+        depend on it.
+
+    Returns
+    -------
+    RunResult
+    """
+    started = now()
+    spec, base_dir = load_workflow(source)
+    with atomic_directory(out_dir, overwrite=overwrite) as folder:
+        handler = logging.FileHandler(folder / "run.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        package_logger = logging.getLogger("radiogenomics")
+        package_logger.addHandler(handler)
+        previous_level = package_logger.level
+        if package_logger.getEffectiveLevel() > logging.INFO:
+            package_logger.setLevel(logging.INFO)
+        try:
+            result = _run(spec, base_dir, folder, data_dir, n_jobs or default_workers())
+        finally:
+            package_logger.removeHandler(handler)
+            package_logger.setLevel(previous_level)
+            handler.close()
+        outputs = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+        write_provenance(
+            folder / "provenance.json",
+            spec,
+            result.cohort.inputs,
+            {"workflow": spec["seed"]},
+            started,
+            outputs + ["provenance.json"],
+        )
+    result.out_dir = Path(out_dir).resolve()
+    return result
+
+
+def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult:
+    from radiogenomics import assoc, pl
+    from radiogenomics.io.cohort import build_cohort, compare_labels
+
+    notice = spec.get("notice", "")
+    if notice:
+        logger.warning("%s", notice)
+    figures_dir = folder / "figures"
+    figures_dir.mkdir()
+    figure_options = {"formats": spec["figures"]["formats"], "dpi": spec["figures"]["dpi"]}
+    sections = []
+
+    cohort = build_cohort(spec["cohort"], data_dir=data_dir, base_dir=base_dir)
+    result = RunResult(out_dir=folder, cohort=cohort)
+    write_csv(cohort.table().rename_axis("patient"), folder / "cohort.csv", index=True)
+    summary = cohort.label_summary()
+    write_csv(summary, folder / "cohort_summary.csv")
+    write_csv(cohort.id_report, folder / "identifiers_dropped.csv")
+    body = [f"{cohort.n_patients} patients with {cohort.features.shape[1]} phenotypes.",
+            md.markdown_table(summary.drop(columns=["kind"])),
+            f"\n{len(cohort.id_report)} identifiers were dropped or duplicated "
+            "(`identifiers_dropped.csv`)."]
+    for first, second in spec["cohort"].get("compare") or []:
+        disagreeing = compare_labels(cohort, first, second)
+        stem = f"disagreement_{_safe_name(first)}_{_safe_name(second)}"
+        write_csv(disagreeing.reset_index(), folder / f"{stem}.csv")
+        both = int(cohort.labels[[first, second]].notna().all(axis=1).sum())
+        body.append(f"\n{first} and {second} disagree for {len(disagreeing)} of the {both} "
+                    f"patients with both (`{stem}.csv`).")
+    sections.append(("Cohort", "\n".join(body)))
+
+    analyses = spec["analyses"]
+    size = cohort.features[cohort.size_feature] if cohort.size_feature else None
+    if "associations" in analyses:
+        settings = analyses["associations"]
+        labels = cohort.labels[settings["labels"] or list(cohort.labels.columns)]
+        associations = assoc.size_controlled_association(
+            cohort.features, labels, size, settings["size_transform"], settings["correction"]
+        )
+        result.associations = associations
+        table = associations.table[ASSOCIATION_COLUMNS]
+        write_tables(table, folder, "associations")
+        if len(associations.skipped):
+            write_csv(associations.skipped, folder / "associations_skipped.csv")
+        figure = pl.signed_q_heatmap(table).figure
+        pl.save_figure(figure, figures_dir / "association_heatmap", **figure_options)
+        for label in table["label"].unique():
+            figure = pl.volcano(table, label).figure
+            pl.save_figure(figure, figures_dir / f"volcano_{_safe_name(label)}", **figure_options)
+        hits = associations.significant()
+        shown = hits if len(hits) else table.nsmallest(10, "p")
+        size_text = (f"`phenotype ~ label + {settings['size_transform']}({cohort.size_feature})`"
+                     if size is not None else "`phenotype ~ label`")
+        sections.append((
+            "Size-controlled associations",
+            f"Each phenotype was fitted as {size_text} by OLS; q is {settings['correction']} "
+            f"within each label. {len(hits)} of {len(table)} tests have q < 0.05"
+            + ("" if len(hits) else "; the 10 smallest p-values are shown") + ".\n\n"
+            + md.markdown_table(shown[["label", "feature", "n", "beta", "p", "q",
+                                       "p_without_size"]])
+            + "\n\n" + md.figure_link("association_heatmap",
+                                      "Phenotypes x labels, signed -log10 q")
+            + "\n\nVolcano plots: `figures/volcano_<label>.png`.",
+        ))
+
+    if "univariate_roc" in analyses:
+        settings = analyses["univariate_roc"]
+        labels = cohort.labels[settings["labels"] or list(cohort.labels.columns)]
+        univariate = assoc.univariate_auc(cohort.features, labels)
+        result.univariate = univariate
+        write_tables(univariate, folder, "univariate_auc")
+        distance = (univariate["auc"] - 0.5).abs()
+        top = univariate.loc[distance.sort_values(ascending=False).index[:10]]
+        sections.append((
+            "Univariate ROC",
+            "AUC of each raw phenotype as a score (higher = positive class), DeLong 95 % CI. "
+            "The 10 AUCs farthest from 0.5:\n\n" + md.markdown_table(top),
+        ))
+
+    if "clustering" in analyses:
+        settings = analyses["clustering"]
+        clustering = assoc.cluster(
+            cohort.features, settings["n_clusters"], settings["patient_linkage"],
+            settings["patient_metric"], settings["feature_linkage"], settings["feature_metric"],
+            settings["zscore_clip"],
+        )
+        result.clustering = clustering
+        write_csv(clustering.clusters.rename_axis("patient").reset_index(),
+                  folder / "clusters.csv")
+        test_labels = settings["test_labels"] or [
+            d.name for d in cohort.definitions if d.name in cohort.labels]
+        tests = assoc.cluster_association(
+            clustering.clusters, cohort.labels[test_labels], seed=spec["seed"],
+            n_resamples=settings["n_resamples"],
+        )
+        result.cluster_tests = tests
+        write_tables(tests, folder, "cluster_tests")
+        tracks = pd.DataFrame(index=cohort.features.index)
+        for track in settings["tracks"]:
+            if track == "size" and size is not None:
+                tracks[f"log {cohort.size_feature}"] = np.log(size)
+            else:
+                tracks[track] = cohort.labels[track]
+        grid = pl.clustered_heatmap(clustering, tracks)
+        pl.save_figure(grid.figure, figures_dir / "clustered_heatmap", **figure_options)
+        sections.append((
+            "Unsupervised clustering",
+            clustering.describe() + f" Cluster sizes: "
+            f"{clustering.clusters.value_counts().sort_index().to_dict()}.\n\n"
+            + md.markdown_table(tests.drop(columns=["table"]))
+            + "\n\n" + md.figure_link("clustered_heatmap", "Clustered heat map of z-scores"),
+        ))
+
+    if "prediction" in analyses:
+        settings = analyses["prediction"]
+        prediction = assoc.predict_labels(
+            cohort.features, cohort.labels, settings["tasks"], settings["models"],
+            settings["max_features"], settings["folds"], settings["repeats"], spec["seed"],
+            settings["published"], settings["leave_one_out"], n_jobs=n_jobs,
+        )
+        result.prediction = prediction
+        write_tables(prediction.table, folder, "prediction")
+        write_tables(prediction.comparison, folder, "prediction_comparison")
+        if prediction.scores:
+            pl.save_figure(pl.roc_curves(prediction), figures_dir / "roc_curves",
+                           **figure_options)
+        sections.append((
+            "Subtype prediction",
+            "Scaling and feature selection are fitted inside each training fold. AUCs with "
+            "DeLong 95 % CIs; `published_auc` is the value reported for the same phenotypes. "
+            "Leave-one-out AUCs of weak predictors can fall well below 0.5, because each "
+            "held-out case shifts the training class balance against itself; the repeated "
+            "k-fold rows are less affected.\n\n"
+            + md.markdown_table(prediction.table.drop(columns=["published_source"]))
+            + "\n\nPaired DeLong tests of the models (leave-one-out scores):\n\n"
+            + md.markdown_table(prediction.comparison)
+            + "\n\n" + md.figure_link("roc_curves", "ROC curves (leave-one-out)"),
+        ))
+
+    md.write_report(folder / "report.md", sections, spec.get("title") or spec["name"], notice)
+    return result
+
+
+def default_workers() -> int:
+    """Return the number of worker processes to use: the CPUs available to this process."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
