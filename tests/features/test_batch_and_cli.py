@@ -1,0 +1,147 @@
+"""Batch extraction (resumable, errors table, metadata) and the command line."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import radiogenomics.features.pipeline as pipeline
+from radiogenomics import __version__
+from radiogenomics.cli import main
+from radiogenomics.features.batch import extract_batch, read_metadata
+from radiogenomics.features.settings import Settings
+
+NON_TEXTURE = ("morphology", "local_intensity", "intensity", "histogram", "ivh")
+
+
+@pytest.fixture
+def cases_csv(data_root, tmp_path):
+    phantom = data_root / "ibsi" / "ibsi_1_digital_phantom" / "nifti"
+    brain = data_root / "pyradiomics"
+    table = pd.DataFrame(
+        {
+            "id": ["phantom", "brain1", "broken"],
+            "image": [
+                phantom / "image" / "phantom.nii.gz",
+                brain / "brain1_image.nrrd",
+                brain / "brain1_image.nrrd",
+            ],
+            "mask": [
+                phantom / "mask" / "mask.nii.gz",
+                brain / "brain1_label.nrrd",
+                phantom / "mask" / "mask.nii.gz",  # another grid: must fail
+            ],
+            "label": [1, 1, 1],
+        }
+    )
+    path = tmp_path / "cases.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_batch_writes_rows_errors_and_metadata(cases_csv, tmp_path):
+    settings = Settings(families=NON_TEXTURE, discretisation="fixed_bin_size", bin_width=1.0)
+    out = tmp_path / "features.parquet"
+    table, errors = extract_batch(cases_csv, settings, out, n_jobs=2, progress=False)
+
+    assert list(table.index) == ["phantom", "brain1"]
+    assert table.loc["phantom", "morph_volume"] == pytest.approx(556, abs=4)
+    assert errors["id"].tolist() == ["broken"]
+    assert "does not lie on the image grid" in errors["error"].iloc[0]
+    stored_errors = pd.read_csv(tmp_path / "features.parquet.errors.csv")
+    assert stored_errors["id"].tolist() == ["broken"]
+
+    stored = pd.read_parquet(out)
+    assert stored.shape == table.shape
+    metadata = read_metadata(out)
+    assert metadata["radiogenomics_version"] == __version__
+    assert metadata["settings"]["bin_width"] == 1.0
+
+
+def test_batch_rerun_skips_finished_cases(cases_csv, tmp_path, monkeypatch):
+    settings = Settings(families=("intensity",))
+    out = tmp_path / "features.parquet"
+    extract_batch(cases_csv, settings, out, n_jobs=1, progress=False)
+
+    calls = []
+    original = pipeline.extract
+
+    def counting_extract(image, mask, settings=None, **overrides):
+        calls.append(str(image))
+        return original(image, mask, settings, **overrides)
+
+    monkeypatch.setattr(pipeline, "extract", counting_extract)
+    table, errors = extract_batch(cases_csv, settings, out, n_jobs=1, progress=False)
+    # Only the failed case is tried again.
+    assert len(calls) == 1
+    assert list(table.index) == ["phantom", "brain1"]
+    assert len(errors) == 1
+
+
+def test_batch_rejects_output_of_other_settings(cases_csv, tmp_path):
+    out = tmp_path / "features.parquet"
+    extract_batch(cases_csv, Settings(families=("intensity",)), out, progress=False)
+    with pytest.raises(ValueError, match="made with other settings"):
+        extract_batch(cases_csv, Settings(families=("histogram",)), out, progress=False)
+
+
+def test_cases_table_needs_columns(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text("id,image\na,b.nii\n")
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['mask'\]"):
+        extract_batch(path, Settings(), tmp_path / "out.parquet", progress=False)
+
+
+def test_cli_extract(cases_csv, tmp_path, capsys):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("families: [intensity, histogram]\nbin_number: 8\n")
+    out = tmp_path / "features.csv"
+    code = main(["features", "extract", "--cases", str(cases_csv), "--settings", str(settings),
+                 "--out", str(out), "--no-progress"])
+    assert code == 1  # one case failed
+    assert "2 cases written" in capsys.readouterr().out
+    table = pd.read_csv(out, index_col=0)
+    assert table.loc["phantom", "stat_mean"] == pytest.approx(2.15, abs=0.005)
+
+
+def test_cli_catalogue(capsys):
+    assert main(["features", "catalogue"]) == 0
+    output = capsys.readouterr().out
+    assert "morph_volume" in output
+    assert "RNU0" in output
+    assert "cm_joint_max_3D_avg" in output
+
+
+def test_cli_ibsi_compliance_phantom(data_root, tmp_path, capsys):
+    ibsi = data_root / "ibsi"
+    phantom = ibsi / "ibsi_1_digital_phantom" / "nifti"
+    out = tmp_path / "compliance.csv"
+    code = main([
+        "ibsi", "compliance", "--config", "phantom",
+        "--reference", str(ibsi / "reference_values" / "ibsi_1_reference_values_digital_phantom.csv"),
+        "--image", str(phantom / "image" / "phantom.nii.gz"),
+        "--mask", str(phantom / "mask" / "mask.nii.gz"),
+        "--out", str(out),
+    ])
+    assert code == 0
+    table = pd.read_csv(out)
+    non_texture = table[~table["family"].str.contains("matrix") & table["reference value"].notna()]
+    assert non_texture["check"].eq(True).all()
+    assert table["your result"].notna().sum() >= 482
+    assert "features with a reference value match" in capsys.readouterr().out
+
+
+def test_settings_reject_unknown_key(tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text("bin_widht: 25\n")
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['bin_widht'\]"):
+        Settings.from_yaml(path)
+
+
+def test_settings_ibsi_preset_from_yaml(tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text("ibsi: C\nfamilies: [intensity]\n")
+    settings = Settings.from_yaml(path)
+    assert settings.resegment_range == (-1000.0, 400.0)
+    assert settings.bin_width == 25.0
+    assert settings.families == ("intensity",)
