@@ -24,11 +24,14 @@ degenerate ROI leaves undefined (no voxel pairs, a single grey level) are NaN.
 
 Examples
 --------
+Diagonal neighbours join zones in 2D, so this slice has two zones of 3 voxels and the small
+zone emphasis is 1/9.
+
 >>> import numpy as np
 >>> from radiogenomics.features import texture
 >>> levels = np.array([[[1, 1, 2], [2, 2, 1]]])
->>> texture.glszm_features(levels, levels > 0, 2, "2d")["szm_sze_2D"]
-0.625
+>>> round(texture.glszm_features(levels, levels > 0, 2, "2d")["szm_sze_2D"], 4)
+0.1111
 """
 
 from radiogenomics.features.texture._validation import TextureInputError

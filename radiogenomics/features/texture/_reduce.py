@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
+
+logger = logging.getLogger("radiogenomics.features.texture")
 
 
 def safe_log2(values: np.ndarray) -> np.ndarray:
@@ -19,11 +22,20 @@ def entropy(p: np.ndarray) -> np.ndarray:
     return -np.sum(p * safe_log2(p), axis=-1)
 
 
-def group_sum(rows: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum the columns of ``rows`` (shape (n, m)) into ``n_groups`` bins given per column."""
-    indicator = np.zeros((rows.shape[1], n_groups))
-    indicator[np.arange(rows.shape[1]), group] = 1.0
-    return rows @ indicator
+def diagonal_sums(matrices: np.ndarray, absolute: bool) -> np.ndarray:
+    """Sum each square matrix of a stack along its diagonals.
+
+    With ``absolute`` the result has Ng columns: column k sums the cells with |i - j| = k.
+    Otherwise it has 2Ng - 1 columns: column k sums the cells with j - i = k - (Ng - 1).
+    """
+    n_levels = matrices.shape[-1]
+    offsets = range(n_levels) if absolute else range(-(n_levels - 1), n_levels)
+    sums = np.empty((len(matrices), len(offsets)))
+    for column, offset in enumerate(offsets):
+        sums[:, column] = np.diagonal(matrices, offset, axis1=1, axis2=2).sum(axis=-1)
+        if absolute and offset > 0:
+            sums[:, column] += np.diagonal(matrices, -offset, axis1=1, axis2=2).sum(axis=-1)
+    return sums
 
 
 def directional_groups(method: str, in_plane: np.ndarray, cross: np.ndarray | None):
@@ -49,18 +61,31 @@ def directional_groups(method: str, in_plane: np.ndarray, cross: np.ndarray | No
 
 
 def average_groups(
-    compute: Callable[..., dict[str, np.ndarray]], matrices: np.ndarray, *extra: np.ndarray
+    compute: Callable[..., dict[str, np.ndarray]],
+    names: tuple[str, ...],
+    matrices: np.ndarray,
+    *extra: np.ndarray,
 ) -> dict[str, float]:
     """Compute features of each non-empty matrix in a stack and average them.
 
     Empty matrices (a slice or direction without any counted element) are left out of the
-    mean, so a slice holding a single voxel does not turn a 2D average into NaN. When every
-    matrix is empty the features are NaN. ``extra`` arrays are indexed like ``matrices``.
+    mean, so a slice with a single voxel does not turn a 2D average into NaN. When every
+    matrix is empty, each of ``names`` is NaN. ``extra`` arrays are indexed like ``matrices``.
     """
     total = matrices.reshape(len(matrices), -1).sum(axis=1)
     keep = total > 0
     if not keep.any():
-        names = compute(np.zeros((0,) + matrices.shape[1:]), *(e[:0] for e in extra)).keys()
-        return {name: float("nan") for name in names}
+        return dict.fromkeys(names, float("nan"))
     values = compute(matrices[keep], *(e[keep] for e in extra))
     return {name: float(np.mean(v)) for name, v in values.items()}
+
+
+def log_undefined(family: str, method: str, values: dict[str, float], reason: str) -> None:
+    """Log which features of one method are NaN and why; log nothing when all are finite."""
+    undefined = [name for name, value in values.items() if np.isnan(value)]
+    if len(undefined) == len(values):
+        logger.warning(
+            "%s %s: all %d features are NaN because %s", family, method, len(values), reason
+        )
+    elif undefined:
+        logger.warning("%s %s: %s are NaN because %s", family, method, ", ".join(undefined), reason)

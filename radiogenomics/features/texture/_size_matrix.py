@@ -33,15 +33,20 @@ GENERIC_NAMES = (
 )
 
 
-def size_matrix_features(counts: np.ndarray, n_voxels: np.ndarray) -> dict[str, np.ndarray]:
+def size_matrix_features(
+    counts: np.ndarray, n_voxels: np.ndarray, sizes: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Compute the shared IBSI features of a stack of grey level by size matrices.
 
     Parameters
     ----------
     counts : ndarray, shape (n, Ng, Nj)
-        Element (i, j) counts items of grey level i + 1 with size j + 1.
+        Element (i, j) counts items of grey level i + 1 with the size of column j.
     n_voxels : ndarray, shape (n,)
         Number of voxels :math:`N_v` behind each matrix, the denominator of the percentage.
+    sizes : ndarray, shape (Nj,), optional
+        Size that each column stands for; defaults to 1..Nj. Leaving out sizes that never
+        occur keeps the matrix small when one zone is large.
 
     Returns
     -------
@@ -50,7 +55,9 @@ def size_matrix_features(counts: np.ndarray, n_voxels: np.ndarray) -> dict[str, 
     """
     n_items = counts.sum(axis=(1, 2))
     i = np.arange(1, counts.shape[1] + 1, dtype=np.float64)[:, None]
-    j = np.arange(1, counts.shape[2] + 1, dtype=np.float64)[None, :]
+    if sizes is None:
+        sizes = np.arange(1, counts.shape[2] + 1)
+    j = np.asarray(sizes, dtype=np.float64)[None, :]
 
     def weighted(weight):
         return np.sum(counts * weight, axis=(1, 2)) / n_items
@@ -92,12 +99,21 @@ def slice_matrices(
     group: np.ndarray,
     n_groups: int,
     n_levels: int,
-    n_sizes: int,
-) -> np.ndarray:
-    """Count (grey level, size) items per group into an array of shape (n_groups, Ng, Nj).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count (grey level, size) items per group, keeping only the sizes that occur.
 
-    ``levels`` and ``sizes`` are 1-based per item; ``group`` is each item's matrix index.
+    ``levels`` are 1-based per item, ``sizes`` are positive and ``group`` is each item's
+    matrix index. Returns counts of shape (n_groups, Ng, Nj) and the Nj distinct sizes.
     """
-    code = (group.astype(np.int64) * n_levels + (levels - 1)) * n_sizes + (sizes - 1)
+    # A lookup table over 0..max size replaces np.unique, which sorts and is slow for the
+    # hundreds of thousands of runs of a large ROI.
+    present = np.bincount(sizes) > 0 if len(sizes) else np.zeros(2, dtype=bool)
+    present[0] = False
+    distinct = np.flatnonzero(present)
+    if len(distinct) == 0:
+        distinct = np.ones(1, dtype=np.int64)
+    column = (np.cumsum(present) - 1)[sizes]
+    n_sizes = len(distinct)
+    code = (group.astype(np.int64) * n_levels + (levels - 1)) * n_sizes + column
     counts = np.bincount(code, minlength=n_groups * n_levels * n_sizes)
-    return counts.reshape(n_groups, n_levels, n_sizes).astype(np.float64)
+    return counts.reshape(n_groups, n_levels, n_sizes).astype(np.float64), distinct

@@ -120,46 +120,46 @@ def glcm_matrix_features(counts: np.ndarray) -> dict[str, np.ndarray]:
         p = counts / total[:, None, None]
     flat = p.reshape(len(p), -1)
     i = np.arange(1, n_levels + 1, dtype=np.float64)
-    ii, jj = i[:, None], i[None, :]
-    grid_i = np.broadcast_to(ii, (n_levels, n_levels)).ravel()
-    grid_j = np.broadcast_to(jj, (n_levels, n_levels)).ravel()
-    diff = np.abs(grid_i - grid_j)
 
     # Diagonal and cross-diagonal probabilities p_{x-y}(k), k = 0..Ng-1, and p_{x+y}(k),
-    # k = 2..2Ng, as sums over the matrix cells with |i-j| = k and i+j = k.
-    p_diff = _reduce.group_sum(flat, diff.astype(np.int64), n_levels)
+    # k = 2..2Ng: sums over the cells with |i-j| = k and with i+j = k.
+    p_diff = _reduce.diagonal_sums(p, absolute=True)
     k_diff = np.arange(n_levels, dtype=np.float64)
-    p_sum = _reduce.group_sum(flat, (grid_i + grid_j - 2).astype(np.int64), 2 * n_levels - 1)
+    p_sum = _reduce.diagonal_sums(p[:, :, ::-1], absolute=False)[:, ::-1]
     k_sum = np.arange(2, 2 * n_levels + 1, dtype=np.float64)
 
     p_x = p.sum(axis=2)
     p_y = p.sum(axis=1)
     mu_x = p_x @ i
     mu_y = p_y @ i
-    sigma_x = np.sqrt(p_x @ i**2 - mu_x**2)
-    sigma_y = np.sqrt(p_y @ i**2 - mu_y**2)
+    sigma_x = np.sqrt(np.clip(p_x @ i**2 - mu_x**2, 0.0, None))
+    sigma_y = np.sqrt(np.clip(p_y @ i**2 - mu_y**2, 0.0, None))
+    auto_corr = np.einsum("nij,i,j->n", p, i, i)
 
-    joint_avg = flat @ grid_i
+    joint_avg = p_x @ i
     diff_avg = p_diff @ k_diff
     sum_avg = p_sum @ k_sum
     joint_entr = _reduce.entropy(flat)
     hx = _reduce.entropy(p_x)
-    outer = p_x[:, :, None] * p_y[:, None, :]
-    hxy1 = -np.sum(flat * _reduce.safe_log2(outer.reshape(len(p), -1)), axis=1)
-    hxy2 = _reduce.entropy(outer.reshape(len(p), -1))
-    cluster = grid_i[None, :] + grid_j[None, :] - mu_x[:, None] - mu_y[:, None]
+    hy = _reduce.entropy(p_y)
+    # HXY1 = -sum p_ij log2(p_x(i) p_y(j)) and HXY2 = -sum p_x(i) p_y(j) log2(p_x(i) p_y(j))
+    # both reduce to HX + HY because the marginals sum to 1.
+    hxy1 = hx + hy
+    # Cluster moments depend on i + j only, so they follow from p_{x+y}.
+    shifted = k_sum[None, :] - (mu_x + mu_y)[:, None]
+    shifted_sq = shifted * shifted
 
     with np.errstate(invalid="ignore", divide="ignore"):
-        corr = (flat @ (grid_i * grid_j) - mu_x * mu_y) / (sigma_x * sigma_y)
+        corr = (auto_corr - mu_x * mu_y) / (sigma_x * sigma_y)
         info_corr1 = (joint_entr - hxy1) / hx
-    info_corr2 = np.sqrt(np.clip(1.0 - np.exp(-2.0 * (hxy2 - joint_entr)), 0.0, None))
+    info_corr2 = np.sqrt(np.clip(1.0 - np.exp(-2.0 * (hxy1 - joint_entr)), 0.0, None))
     inv_var_weight = np.zeros(n_levels)
     inv_var_weight[1:] = 1.0 / k_diff[1:] ** 2
 
     return {
-        "cm_joint_max": flat.max(axis=1, initial=0.0) if flat.size else np.full(len(p), np.nan),
+        "cm_joint_max": flat.max(axis=1, initial=0.0),
         "cm_joint_avg": joint_avg,
-        "cm_joint_var": flat @ grid_i**2 - joint_avg**2,
+        "cm_joint_var": p_x @ i**2 - joint_avg**2,
         "cm_joint_entr": joint_entr,
         "cm_diff_avg": diff_avg,
         "cm_diff_var": p_diff @ k_diff**2 - diff_avg**2,
@@ -176,10 +176,10 @@ def glcm_matrix_features(counts: np.ndarray) -> dict[str, np.ndarray]:
         "cm_inv_diff_mom_norm": p_diff @ (1.0 / (1.0 + k_diff**2 / n_levels**2)),
         "cm_inv_var": p_diff @ inv_var_weight,
         "cm_corr": corr,
-        "cm_auto_corr": flat @ (grid_i * grid_j),
-        "cm_clust_tend": np.sum(flat * cluster**2, axis=1),
-        "cm_clust_shade": np.sum(flat * cluster**3, axis=1),
-        "cm_clust_prom": np.sum(flat * cluster**4, axis=1),
+        "cm_auto_corr": auto_corr,
+        "cm_clust_tend": np.sum(p_sum * shifted_sq, axis=1),
+        "cm_clust_shade": np.sum(p_sum * shifted_sq * shifted, axis=1),
+        "cm_clust_prom": np.sum(p_sum * shifted_sq * shifted_sq, axis=1),
         "cm_info_corr1": info_corr1,
         "cm_info_corr2": info_corr2,
     }
@@ -217,9 +217,12 @@ def glcm_features(levels, roi, n_levels, aggregation="3d_avg", distance=1) -> di
 
     Examples
     --------
+    In a 2 x 2 checkerboard, horizontal and vertical pairs differ by one level and diagonal
+    pairs are equal, so the contrast averaged over the 4 in-plane directions is 0.5.
+
     >>> import numpy as np
     >>> levels = np.array([[[1, 2], [2, 1]]])
-    >>> glcm_features(levels, levels > 0, 2, "2d_mrg")["cm_contrast_2D_comb"]
+    >>> glcm_features(levels, levels > 0, 2, "2d_avg")["cm_contrast_2D_avg"]
     0.5
     """
     methods = parse_directional(aggregation)
@@ -232,11 +235,12 @@ def glcm_features(levels, roi, n_levels, aggregation="3d_avg", distance=1) -> di
     result: dict[str, float] = {}
     for method in methods:
         groups = _reduce.directional_groups(method, in_plane, cross)
-        values = _reduce.average_groups(glcm_matrix_features, groups)
+        values = _reduce.average_groups(glcm_matrix_features, FEATURE_NAMES, groups)
         suffix = DIRECTIONAL_AGGREGATIONS[method].suffix
         result.update({f"{name}_{suffix}": values[name] for name in FEATURE_NAMES})
         if all(np.isnan(values[name]) for name in FEATURE_NAMES):
-            logger.warning(
-                "GLCM %s: no voxel pairs %d apart in the ROI; features are NaN", method, distance
-            )
+            reason = f"no two ROI voxels are {distance} apart along the directions used"
+        else:
+            reason = "a matrix has a single grey level, so its variance or entropy is 0"
+        _reduce.log_undefined("GLCM", method, values, reason)
     return result

@@ -8,11 +8,13 @@ ends a run.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
 
 from radiogenomics.features.texture import _reduce, _size_matrix
+from radiogenomics.features.texture._size_matrix import GENERIC_NAMES
 from radiogenomics.features.texture._validation import prepare_grid
 from radiogenomics.features.texture.aggregation import DIRECTIONAL_AGGREGATIONS, parse_directional
 from radiogenomics.features.texture.directions import DIRECTIONS_2D, DIRECTIONS_3D
@@ -45,8 +47,9 @@ def shear_along(grid: np.ndarray, direction: tuple[int, int, int]) -> tuple[np.n
 
     The first non-zero component of ``direction`` picks that axis ``a``. Every other axis b
     with a non-zero component gets the coordinate ``c_b - d_b * d_a * c_a``, which stays
-    constant along a line, so diagonal neighbours end up side by side. Cells added by the shift hold 0, which
-    ends runs like any voxel outside the ROI. Returns the sheared array and ``a``.
+    constant along a line, so diagonal neighbours end up side by side. Cells added by the
+    shift contain 0, which ends runs like any voxel outside the ROI. Returns the sheared array
+    and ``a``.
     """
     axis = next(k for k, step in enumerate(direction) if step != 0)
     if all(step == 0 for k, step in enumerate(direction) if k != axis):
@@ -72,62 +75,62 @@ def runs_along(grid: np.ndarray, direction: tuple[int, int, int]):
     The slice index (position on axis 0) is meaningful only for in-plane directions.
     """
     sheared, axis = shear_along(grid, direction)
-    # Put the run axis last and keep the slice axis first, then end every line with a 0 so
-    # that runs cannot continue from one line into the next.
-    order = [k for k in range(3) if k != axis] + [axis]
-    lines = np.moveaxis(sheared, axis, -1) if order != [0, 1, 2] else sheared
-    n_lines = lines.shape[0] * lines.shape[1]
-    padded = np.zeros((n_lines, lines.shape[2] + 1), dtype=grid.dtype)
-    padded[:, :-1] = lines.reshape(n_lines, -1)
-    flat = padded.ravel()
+    # Put the run axis last while the slice axis stays first, one line per row.
+    lines = np.moveaxis(sheared, axis, -1) if axis != 2 else sheared
+    lines_per_slice, length = lines.shape[1], lines.shape[2]
+    lines = lines.reshape(-1, length)
 
-    starts = np.flatnonzero(np.diff(flat, prepend=-1) != 0)
-    lengths = np.diff(starts, append=flat.size)
-    values = flat[starts]
+    # A run starts at the first cell of a line and wherever the grey level changes.
+    boundary = np.empty(lines.shape, dtype=bool)
+    boundary[:, 0] = True
+    np.not_equal(lines[:, 1:], lines[:, :-1], out=boundary[:, 1:])
+    starts = np.flatnonzero(boundary)
+    lengths = np.diff(starts, append=lines.size)
+    values = lines.ravel()[starts]
+
     keep = values > 0
-    slice_index = (starts[keep] // padded.shape[1]) // lines.shape[1] if axis != 0 else None
-    return values[keep], lengths[keep], slice_index
+    starts = starts[keep]
+    slice_index = (starts // length) // lines_per_slice if axis != 0 else None
+    return values[keep].astype(np.int64), lengths[keep], slice_index
 
 
 def glrlm_counts(grid: np.ndarray, n_levels: int, per_slice: bool, volume: bool):
     """Count runs of a cropped grid along the 4 in-plane and, if ``volume``, 9 other directions.
 
-    Returns ``in_plane`` of shape (4, z or 1, Ng, Nr) and ``cross`` of shape (9, Ng, Nr) or
-    None, where Nr is the longest run found.
+    Returns
+    -------
+    in_plane : ndarray, shape (4, z or 1, Ng, Nr)
+        Run counts of the in-plane directions, per slice when ``per_slice``.
+    cross : ndarray, shape (9, Ng, Nr) or None
+        Run counts of the directions that cross slices, when ``volume``.
+    lengths : ndarray, shape (Nr,)
+        Run length of each column; lengths that occur in no direction are left out.
     """
     directions = DIRECTIONS_3D if volume else DIRECTIONS_2D
-    runs = [runs_along(grid, d) for d in directions]
-    longest = max(int(lengths.max(initial=1)) for _, lengths, _ in runs)
     n_slices = grid.shape[0] if per_slice else 1
+    # The smallest integer type that fits the levels makes shearing and comparing cheaper.
+    grid = grid.astype(np.min_scalar_type(n_levels), copy=False)
+    n_in_plane = len(DIRECTIONS_2D) * n_slices
 
-    in_plane = np.stack(
-        [
-            _size_matrix.slice_matrices(
-                values,
-                lengths,
-                z if per_slice else np.zeros_like(values),
-                n_slices,
-                n_levels,
-                longest,
-            )
-            for values, lengths, z in runs[: len(DIRECTIONS_2D)]
-        ]
+    # One matrix index per run: direction and slice for in-plane runs, direction otherwise.
+    values, lengths, groups = [], [], []
+    for k, direction in enumerate(directions):
+        run_values, run_lengths, run_slices = runs_along(grid, direction)
+        if k < len(DIRECTIONS_2D):
+            group = k * n_slices + (run_slices if per_slice else 0)
+        else:
+            group = n_in_plane + k - len(DIRECTIONS_2D)
+        values.append(run_values)
+        lengths.append(run_lengths)
+        groups.append(np.broadcast_to(group, run_values.shape))
+
+    n_groups = n_in_plane + len(directions) - len(DIRECTIONS_2D)
+    counts, run_lengths = _size_matrix.slice_matrices(
+        np.concatenate(values), np.concatenate(lengths), np.concatenate(groups), n_groups, n_levels
     )
-    cross = None
-    if volume:
-        cross = np.stack(
-            [
-                _size_matrix.slice_matrices(
-                    values, lengths, np.zeros_like(values), 1, n_levels, longest
-                )[0]
-                for values, lengths, _ in runs[len(DIRECTIONS_2D) :]
-            ]
-        )
-    return in_plane, cross
-
-
-def _features(counts, n_voxels):
-    return _size_matrix.size_matrix_features(counts, n_voxels)
+    in_plane = counts[:n_in_plane].reshape((len(DIRECTIONS_2D), n_slices) + counts.shape[1:])
+    cross = counts[n_in_plane:] if volume else None
+    return in_plane, cross, run_lengths
 
 
 def glrlm_features(levels, roi, n_levels, aggregation="3d_avg") -> dict[str, float]:
@@ -162,7 +165,8 @@ def glrlm_features(levels, roi, n_levels, aggregation="3d_avg") -> dict[str, flo
     grid, _ = prepare_grid(levels, roi, n_levels)
     per_slice = any(m.startswith("2d") for m in methods)
     volume = any(m.startswith("3d") for m in methods)
-    in_plane, cross = glrlm_counts(grid, n_levels, per_slice, volume)
+    in_plane, cross, run_lengths = glrlm_counts(grid, n_levels, per_slice, volume)
+    compute = functools.partial(_size_matrix.size_matrix_features, sizes=run_lengths)
 
     # Voxel counts arranged like the matrices, so that merging sums them the same way.
     slice_voxels = np.count_nonzero(grid.reshape(grid.shape[0], -1), axis=1).astype(float)
@@ -175,7 +179,7 @@ def glrlm_features(levels, roi, n_levels, aggregation="3d_avg") -> dict[str, flo
     for method in methods:
         matrices = _reduce.directional_groups(method, in_plane, cross)
         n_voxels = _reduce.directional_groups(method, voxels_in_plane, voxels_cross)
-        values = _reduce.average_groups(_features, matrices, n_voxels)
+        values = _reduce.average_groups(compute, GENERIC_NAMES, matrices, n_voxels)
         suffix = DIRECTIONAL_AGGREGATIONS[method].suffix
         result.update(_size_matrix.rename(values, NAMES, suffix))
     return result

@@ -9,6 +9,7 @@ Wee, Comput. Vis. Graph. Image Process. 1983; Zwanenburg et al., Radiology 2020)
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from radiogenomics.features.texture import _size_matrix
 from radiogenomics.features.texture._neighbourhood import neighbours
 from radiogenomics.features.texture._reduce import average_groups
+from radiogenomics.features.texture._size_matrix import GENERIC_NAMES
 from radiogenomics.features.texture._validation import TextureInputError, prepare_grid
 from radiogenomics.features.texture.aggregation import VOLUME_AGGREGATIONS, parse_volume
 from radiogenomics.features.texture.directions import check_distance, neighbourhood_offsets
@@ -44,8 +46,12 @@ NAMES = {
 FEATURE_NAMES = tuple(NAMES.values())
 
 
-def ngldm_counts(grid, n_levels, distance, alpha, in_plane) -> np.ndarray:
-    """Return NGLDM counts of shape (z, Ng, Nd) per slice, or (1, Ng, Nd) for the volume."""
+def ngldm_counts(grid, n_levels, distance, alpha, in_plane):
+    """Return NGLDM counts per slice, shape (z, Ng, Nd), or (1, Ng, Nd) for the volume.
+
+    The second value contains the dependence count of each of the Nd columns. Counts that
+    occur nowhere are left out.
+    """
     offsets = neighbourhood_offsets(distance, in_plane)
     dependence = np.ones(grid.shape, dtype=np.int32)
     for neighbour in neighbours(grid, offsets, distance):
@@ -57,7 +63,7 @@ def ngldm_counts(grid, n_levels, distance, alpha, in_plane) -> np.ndarray:
     )
     n_slices = grid.shape[0] if in_plane else 1
     return _size_matrix.slice_matrices(
-        grid[inside], dependence[inside], slice_index, n_slices, n_levels, len(offsets) + 1
+        grid[inside], dependence[inside], slice_index, n_slices, n_levels
     )
 
 
@@ -104,13 +110,16 @@ def ngldm_features(
     per_slice = None
     for method in methods:
         if method == "3d":
-            counts = ngldm_counts(grid, n_levels, distance, alpha, in_plane=False)
+            counts, dependences = ngldm_counts(grid, n_levels, distance, alpha, in_plane=False)
         else:
             if per_slice is None:
                 per_slice = ngldm_counts(grid, n_levels, distance, alpha, in_plane=True)
-            counts = per_slice if method == "2d" else per_slice.sum(axis=0, keepdims=True)
+            counts, dependences = per_slice
+            if method == "2.5d":
+                counts = counts.sum(axis=0, keepdims=True)
         # Every ROI voxel is the centre of one neighbourhood, so N_v equals the count total.
         n_voxels = counts.sum(axis=(1, 2))
-        values = average_groups(_size_matrix.size_matrix_features, counts, n_voxels)
+        compute = functools.partial(_size_matrix.size_matrix_features, sizes=dependences)
+        values = average_groups(compute, GENERIC_NAMES, counts, n_voxels)
         result.update(_size_matrix.rename(values, NAMES, VOLUME_AGGREGATIONS[method].suffix))
     return result

@@ -14,6 +14,7 @@ import logging
 
 import numpy as np
 
+from radiogenomics.features.texture import _reduce
 from radiogenomics.features.texture._neighbourhood import neighbours
 from radiogenomics.features.texture._validation import prepare_grid
 from radiogenomics.features.texture.aggregation import VOLUME_AGGREGATIONS, parse_volume
@@ -144,9 +145,17 @@ def ngtdm_features(levels, roi, n_levels, aggregation="3d", distance=1) -> dict[
                 if n_k.sum() > 0
             ]
         else:
-            rows = [ngtdm_column_features(s.sum(axis=0), n.sum(axis=0))]
+            merged_s, merged_n = s.sum(axis=0), n.sum(axis=0)
+            rows = [ngtdm_column_features(merged_s, merged_n)] if merged_n.sum() > 0 else []
         suffix = VOLUME_AGGREGATIONS[method].suffix
+        method_result = {}
         for name in FEATURE_NAMES:
             values = [row[name] for row in rows]
-            result[f"{name}_{suffix}"] = float(np.mean(values)) if values else float("nan")
+            method_result[name] = float(np.mean(values)) if values else float("nan")
+        if not rows:
+            reason = "no ROI voxel has a neighbour in the ROI"
+        else:
+            reason = "the ROI has a single grey level or no grey tone differences"
+        _reduce.log_undefined("NGTDM", method, method_result, reason)
+        result.update({f"{name}_{suffix}": value for name, value in method_result.items()})
     return result

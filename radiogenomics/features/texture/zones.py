@@ -11,12 +11,15 @@ zone based features" (Zwanenburg et al., Radiology 2020; Thibault et al., IEEE T
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
 from scipy import ndimage
 
 from radiogenomics.features.texture import _size_matrix
+from radiogenomics.features.texture._reduce import average_groups
+from radiogenomics.features.texture._size_matrix import GENERIC_NAMES
 from radiogenomics.features.texture._validation import prepare_grid
 from radiogenomics.features.texture.aggregation import VOLUME_AGGREGATIONS, parse_volume
 
@@ -120,21 +123,19 @@ def _zone_features(grid, n_levels, methods, names, morph=None) -> dict[str, floa
         else:
             zone_size = sizes
 
-        n_sizes = int(zone_size.max())
         if method == "2d":
-            matrices = _size_matrix.slice_matrices(
-                zone_levels, zone_size, zone_slices, grid.shape[0], n_levels, n_sizes
+            matrices, columns = _size_matrix.slice_matrices(
+                zone_levels, zone_size, zone_slices, grid.shape[0], n_levels
             )
             n_voxels = _per_slice_voxels(grid)
         else:
-            matrices = _size_matrix.slice_matrices(
-                zone_levels, zone_size, np.zeros_like(zone_levels), 1, n_levels, n_sizes
+            matrices, columns = _size_matrix.slice_matrices(
+                zone_levels, zone_size, np.zeros_like(zone_levels), 1, n_levels
             )
             n_voxels = np.array([float(np.count_nonzero(grid))])
 
-        from radiogenomics.features.texture._reduce import average_groups
-
-        values = average_groups(_size_matrix.size_matrix_features, matrices, n_voxels)
+        compute = functools.partial(_size_matrix.size_matrix_features, sizes=columns)
+        values = average_groups(compute, GENERIC_NAMES, matrices, n_voxels)
         result.update(_size_matrix.rename(values, names, VOLUME_AGGREGATIONS[method].suffix))
     return result
 
