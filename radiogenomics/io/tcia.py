@@ -78,7 +78,8 @@ def read_manifest(path: str | Path) -> TciaManifest:
         if in_list:
             if not _UID.match(line):
                 raise TableError(
-                    f"{path}, line {number}: {line!r} is not a Series Instance UID (digits and dots)"
+                    f"{path}, line {number}: {line!r} is not a Series Instance UID "
+                    "(digits and dots)"
                 )
             uids.append(line)
         elif line.startswith("ListOfSeriesToDownload="):
