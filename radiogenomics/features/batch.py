@@ -24,7 +24,7 @@ METADATA_KEY = b"radiogenomics"
 CASE_COLUMNS = ("id", "image", "mask")
 
 
-def read_cases(path) -> "pandas.DataFrame":  # noqa: F821
+def read_cases(path) -> pandas.DataFrame:  # noqa: F821
     """Read a cases table with columns ``id, image, mask`` and an optional ``label``.
 
     Relative image and mask paths are resolved against the folder of the table.
@@ -54,8 +54,10 @@ def read_cases(path) -> "pandas.DataFrame":  # noqa: F821
     if repeated:
         raise TableError(f"{path} repeats case id(s) {repeated}; ids must be unique")
     for column in ("image", "mask"):
-        cases[column] = [str((path.parent / p).resolve()) if not Path(p).is_absolute() else p
-                         for p in cases[column]]
+        cases[column] = [
+            str((path.parent / p).resolve()) if not Path(p).is_absolute() else p
+            for p in cases[column]
+        ]
     if "label" not in cases.columns:
         cases["label"] = None
     return cases
@@ -210,8 +212,9 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
         else:
             logger.warning("case %s failed: %s", case_id, error)
             case = by_id[str(case_id)]
-            failures.append({"id": case_id, "image": case["image"], "mask": case["mask"],
-                             "error": error})
+            failures.append(
+                {"id": case_id, "image": case["image"], "mask": case["mask"], "error": error}
+            )
 
     order = [str(i) for i in cases["id"] if str(i) in rows]
     table = pd.DataFrame.from_dict({i: rows[i] for i in order}, orient="index")

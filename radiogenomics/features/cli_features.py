@@ -78,7 +78,9 @@ def register(subparsers) -> None:
     compliance.add_argument("--reference", required=True, help="IBSI reference table (CSV)")
     compliance.add_argument("--image", required=True, help="image file (NIfTI, NRRD, ...)")
     compliance.add_argument("--mask", required=True, help="mask file on the image grid")
-    compliance.add_argument("--label", type=int, help="mask label of the ROI (default: the only one)")
+    compliance.add_argument(
+        "--label", type=int, help="mask label of the ROI (default: the only one)"
+    )
     compliance.add_argument("--out", required=True, help="filled table (CSV)")
     compliance.set_defaults(handler=_run_compliance)
 

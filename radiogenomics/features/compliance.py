@@ -25,7 +25,7 @@ REQUIRED_COLUMNS = ("feature", "reference value", "tolerance", "tag")
 _TAG_ALIASES = {"2_5D": "2_5D"}
 
 
-def read_reference(path) -> "pandas.DataFrame":  # noqa: F821
+def read_reference(path) -> pandas.DataFrame:  # noqa: F821
     """Read an IBSI reference table (UTF-8, with or without byte-order mark)."""
     import pandas as pd
 
@@ -41,7 +41,7 @@ def read_reference(path) -> "pandas.DataFrame":  # noqa: F821
     return table
 
 
-def check_results(reference, results) -> "pandas.DataFrame":  # noqa: F821
+def check_results(reference, results) -> pandas.DataFrame:  # noqa: F821
     """Fill the result columns of a reference table from a feature row.
 
     Parameters
@@ -62,7 +62,7 @@ def check_results(reference, results) -> "pandas.DataFrame":  # noqa: F821
     reference_value = table["reference value"].astype(float)
     tolerance = table["tolerance"].astype(float)
     difference = values - reference_value
-    # Reference values are given to 3 significant digits; when the tolerance is 0, a
+    # Reference values are given to 3 significant digits. When the tolerance is 0, a
     # result matches if it rounds to the reference value at that precision.
     magnitude = np.floor(np.log10(reference_value.abs().where(reference_value != 0, 1.0)))
     rounding = 0.5 * 10.0 ** (magnitude - 2)

@@ -62,9 +62,10 @@ def intensity_volume_histogram(
 
     With ``gamma = (X - lower) / (upper - lower)``, the volume fraction at ``x`` % intensity
     ``V_x`` is the fraction of voxels with ``gamma >= x / 100``. The intensity at ``x`` %
-    volume ``I_x`` is the lowest intensity on the grid ``lower, lower + step, ..., upper +
-    step`` whose volume fraction (voxels at or above it) is below ``x / 100``. The area under the IVH
-    curve integrates the volume fraction over ``gamma`` by the trapezoidal rule.
+    volume ``I_x`` is the lowest intensity on the grid ``lower, lower + step, ...,
+    upper + step`` whose volume fraction (voxels at or above it) is below ``x / 100``. The
+    area under the IVH curve integrates the volume fraction over ``gamma`` by the
+    trapezoidal rule.
 
     Parameters
     ----------
@@ -93,8 +94,8 @@ def intensity_volume_histogram(
 
     def intensity_at(fraction):
         below = np.flatnonzero(volume < fraction)
-        # Above the highest level the volume fraction is 0, so that level is the answer
-        # when every level of the grid still holds more than the fraction.
+        # One step above the highest level the volume fraction is 0, so that level is
+        # returned when every level of the grid still contains at least the fraction.
         return grid[below[0]] if below.size else grid[-1] + step
 
     if span > 0:

@@ -143,7 +143,7 @@ def _read_path(path: Path):
         if not series:
             raise ImageError(f"no DICOM series found in folder {path}")
         if len(series) > 1:
-            logger.warning("folder %s holds %d DICOM series; reading the first", path, len(series))
+            logger.warning("folder %s contains %d DICOM series; reading the first", path, len(series))
         reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path), series[0]))
         return reader.Execute()
     try:
@@ -160,7 +160,7 @@ def select_label(mask: Volume, label: int | None = None) -> Volume:
     mask : Volume
         Label map; integer or integer-valued float voxels.
     label : int, optional
-        Label to keep. Without it the mask must hold exactly one non-zero label, as a
+        Label to keep. Without it the mask must contain exactly one non-zero label, as a
         binary mask stored as 0/1 or 0/255 does.
 
     Returns
@@ -171,7 +171,7 @@ def select_label(mask: Volume, label: int | None = None) -> Volume:
     Raises
     ------
     ImageError
-        If the label is absent, the choice is ambiguous, the mask holds fractional values,
+        If the label is absent, the choice is ambiguous, the mask contains fractional values,
         or the selected region is empty.
     """
     values = mask.array
@@ -181,7 +181,7 @@ def select_label(mask: Volume, label: int | None = None) -> Volume:
         finite = np.isfinite(values)
         if not finite.all() or np.any(values[finite] != np.round(values[finite])):
             raise ImageError(
-                "the mask holds fractional or non-finite values; threshold it into a label "
+                "the mask contains fractional or non-finite values; threshold it into a label "
                 "map (for example mask >= 0.5) before extraction"
             )
     present = np.unique(values)
@@ -190,9 +190,7 @@ def select_label(mask: Volume, label: int | None = None) -> Volume:
         raise ImageError("the mask is empty: it contains no non-zero voxel")
     if label is None:
         if len(labels) > 1:
-            raise ImageError(
-                f"the mask holds several labels {labels}; choose one with label=..."
-            )
+            raise ImageError(f"the mask contains several labels {labels}; choose one with label=...")
         label = labels[0]
     elif label not in labels:
         raise ImageError(f"label {label} is not in the mask; labels present: {labels}")
@@ -251,8 +249,12 @@ def resample_to(mask: Volume, reference: Volume) -> Volume:
     import SimpleITK as sitk
 
     source = Volume(mask.array.astype(np.int32), mask.spacing, mask.origin, mask.direction)
-    grid = Volume(np.zeros(reference.shape, np.uint8), reference.spacing, reference.origin,
-                  reference.direction)
+    grid = Volume(
+        np.zeros(reference.shape, np.uint8),
+        reference.spacing,
+        reference.origin,
+        reference.direction,
+    )
     resampled = sitk.Resample(
         source.to_sitk(), grid.to_sitk(), sitk.Transform(), sitk.sitkNearestNeighbor, 0
     )

@@ -18,8 +18,8 @@ def local_intensity(image: np.ndarray, mask: np.ndarray, spacing) -> dict[str, f
 
     The mean intensity of all image voxels whose centres lie within 6.2 mm of a voxel
     centre (a 1 cm^3 sphere, the ROI border ignored) is computed for every ROI voxel. The
-    local peak is that mean at the voxel of highest intensity (the largest such mean if
-    several voxels share the maximum); the global peak is the largest mean over the ROI.
+    local peak is that mean at the voxel of highest intensity, or the largest such mean if
+    several voxels share the maximum. The global peak is the largest mean over the ROI.
 
     Parameters
     ----------

@@ -114,7 +114,7 @@ def _handle_nan(image: Volume, mask: Volume, policy: str) -> tuple[Volume, Volum
     inside = int((missing & mask.array).sum())
     if policy == "raise":
         raise ImageError(
-            f"the image holds {int(missing.sum())} NaN voxels ({inside} inside the mask); "
+            f"the image contains {int(missing.sum())} NaN voxels ({inside} inside the mask); "
             "replace them, or set nan_policy='exclude' to drop them from the ROI"
         )
     keep = mask.array & ~missing
@@ -147,7 +147,7 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
     -------
     ProcessedROI
         Cropped around the ROI with a margin large enough for the local intensity sphere,
-        unless ``settings.diagnostics`` asks for whole-image statistics.
+        unless ``settings.diagnostics`` requests whole-image statistics.
 
     Raises
     ------
@@ -187,9 +187,7 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
         if settings.diagnostics:
             diagnostics.update(_image_diagnostics("interp_img", array, spacing))
             diagnostics.update(_roi_diagnostics("int_mask", "interp_roi", array, roi, full_shape))
-            diagnostics.update(
-                _roi_diagnostics("morph_mask", "interp_roi", array, roi, full_shape)
-            )
+            diagnostics.update(_roi_diagnostics("morph_mask", "interp_roi", array, roi, full_shape))
     elif settings.diagnostics:
         # Without interpolation the interpolated image is the initial one.
         for name, value in list(diagnostics.items()):

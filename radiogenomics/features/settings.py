@@ -40,7 +40,7 @@ class Settings:
     Attributes
     ----------
     label : int, optional
-        Mask label of the ROI; required when the mask holds several labels.
+        Mask label of the ROI; required when the mask contains several labels.
     geometry_tolerance : float
         Largest accepted origin or spacing difference between image and mask, in mm.
     resample_mask : bool
@@ -129,7 +129,9 @@ class Settings:
                 f"{self.image_interpolation!r}"
             )
         if self.resampled_spacing is not None:
-            spacing = tuple(None if s is None else float(s) for s in _as_triple(self.resampled_spacing))
+            spacing = tuple(
+                None if s is None else float(s) for s in _as_triple(self.resampled_spacing)
+            )
             if min(s for s in spacing if s is not None) <= 0:
                 raise SettingsError(f"resampled_spacing must be positive, got {spacing} mm")
             self.resampled_spacing = spacing
@@ -192,9 +194,7 @@ class Settings:
         known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise SettingsError(
-                f"unknown setting(s) {unknown}; valid settings are {sorted(known)}"
-            )
+            raise SettingsError(f"unknown setting(s) {unknown}; valid settings are {sorted(known)}")
         values = dict(values)
         for name in ("families", "texture_aggregation"):
             if name in values and isinstance(values[name], list):

@@ -74,7 +74,9 @@ def test_constant_intensity_region(phantom):
 def test_mask_stored_as_255_or_float(phantom, scale):
     image, mask = phantom
     reference = extract(image, mask, SETTINGS)
-    rescaled = _with_array(mask, mask.array.astype(np.float32 if scale == 1.0 else np.uint8) * scale)
+    rescaled = _with_array(
+        mask, mask.array.astype(np.float32 if scale == 1.0 else np.uint8) * scale
+    )
     row = extract(image, rescaled, SETTINGS)
     assert np.allclose(row.to_numpy(), reference.to_numpy(), equal_nan=True)
 
@@ -107,8 +109,11 @@ def test_mask_one_slice_shorter(phantom):
 def test_mask_origin_shifted(phantom):
     image, mask = phantom
     shifted = Volume(mask.array, mask.spacing, (0.01, 0.0, 0.0), mask.direction)
-    with pytest.raises(ImageError, match=r"origin \(x, y, z\) image \(0.0, 0.0, 0.0\) vs mask "
-                       r"\(0.01, 0.0, 0.0\)"):
+    with pytest.raises(
+        ImageError,
+        match=r"origin \(x, y, z\) image \(0.0, 0.0, 0.0\) vs mask "
+        r"\(0.01, 0.0, 0.0\)",
+    ):
         extract(image, shifted, SETTINGS)
     reference = extract(image, mask, SETTINGS)
     tolerant = extract(image, shifted, dict(SETTINGS, geometry_tolerance=0.02))
@@ -122,7 +127,7 @@ def test_nan_voxels_raise_or_are_excluded(phantom, caplog):
     values = image.array.astype(float)
     values[0, 0, 0] = np.nan
     with_nan = _with_array(image, values)
-    with pytest.raises(ImageError, match="1 NaN voxels \\(1 inside the mask\\)"):
+    with pytest.raises(ImageError, match="contains 1 NaN voxels \\(1 inside the mask\\)"):
         extract(with_nan, mask, SETTINGS)
     with caplog.at_level(logging.WARNING):
         row = extract(with_nan, mask, dict(SETTINGS, nan_policy="exclude"))

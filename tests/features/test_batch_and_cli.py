@@ -96,8 +96,19 @@ def test_cli_extract(cases_csv, tmp_path, capsys):
     settings = tmp_path / "settings.yaml"
     settings.write_text("families: [intensity, histogram]\nbin_number: 8\n")
     out = tmp_path / "features.csv"
-    code = main(["features", "extract", "--cases", str(cases_csv), "--settings", str(settings),
-                 "--out", str(out), "--no-progress"])
+    code = main(
+        [
+            "features",
+            "extract",
+            "--cases",
+            str(cases_csv),
+            "--settings",
+            str(settings),
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     assert code == 1  # one case failed
     assert "2 cases written" in capsys.readouterr().out
     table = pd.read_csv(out, index_col=0)
@@ -116,13 +127,22 @@ def test_cli_ibsi_compliance_phantom(data_root, tmp_path, capsys):
     ibsi = data_root / "ibsi"
     phantom = ibsi / "ibsi_1_digital_phantom" / "nifti"
     out = tmp_path / "compliance.csv"
-    code = main([
-        "ibsi", "compliance", "--config", "phantom",
-        "--reference", str(ibsi / "reference_values" / "ibsi_1_reference_values_digital_phantom.csv"),
-        "--image", str(phantom / "image" / "phantom.nii.gz"),
-        "--mask", str(phantom / "mask" / "mask.nii.gz"),
-        "--out", str(out),
-    ])
+    code = main(
+        [
+            "ibsi",
+            "compliance",
+            "--config",
+            "phantom",
+            "--reference",
+            str(ibsi / "reference_values" / "ibsi_1_reference_values_digital_phantom.csv"),
+            "--image",
+            str(phantom / "image" / "phantom.nii.gz"),
+            "--mask",
+            str(phantom / "mask" / "mask.nii.gz"),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out)
     non_texture = table[~table["family"].str.contains("matrix") & table["reference value"].notna()]

@@ -8,8 +8,11 @@ import pytest
 from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features.discretise import fixed_bin_number, fixed_bin_size, pyradiomics_bins
 from radiogenomics.features.histogram import intensity_volume_histogram
-from radiogenomics.features.morphology import mesh_volume_and_area, spatial_autocorrelation
-from radiogenomics.features.morphology import surface_mesh
+from radiogenomics.features.morphology import (
+    mesh_volume_and_area,
+    spatial_autocorrelation,
+    surface_mesh,
+)
 from radiogenomics.features.preprocess import interpolation_grid, resample, resegment
 
 
@@ -68,8 +71,8 @@ def test_resegment_by_range_and_outliers():
     mask = np.ones_like(image, dtype=bool)
     assert resegment(image, mask, (-500, 400)).tolist() == [False, True, True, True, True, False]
     values = np.concatenate([np.zeros(50), [100.0]])
-    kept = resegment(values, np.ones(51, bool), outlier_sd=3)
-    assert kept.sum() == 50
+    inliers = resegment(values, np.ones(51, bool), outlier_sd=3)
+    assert inliers.sum() == 50
 
 
 def test_mesh_of_a_cube_volume_and_area():
@@ -96,13 +99,13 @@ def test_spatial_autocorrelation_equals_all_pairs_sum():
     distance = np.linalg.norm(positions[:, None] - positions[None], axis=2)
     weights = np.divide(1.0, distance, out=np.zeros_like(distance), where=distance > 0)
     n = values.size
-    expected_moran = n / weights.sum() * (weights * np.outer(deviation, deviation)).sum() / (
-        deviation**2
-    ).sum()
+    expected_moran = (
+        n / weights.sum() * (weights * np.outer(deviation, deviation)).sum() / (deviation**2).sum()
+    )
     squared = (values[:, None] - values[None]) ** 2
-    expected_geary = (n - 1) / (2 * weights.sum()) * (weights * squared).sum() / (
-        deviation**2
-    ).sum()
+    expected_geary = (
+        (n - 1) / (2 * weights.sum()) * (weights * squared).sum() / (deviation**2).sum()
+    )
     assert moran == pytest.approx(expected_moran, rel=1e-9)
     assert geary == pytest.approx(expected_geary, rel=1e-9)
 
@@ -114,6 +117,6 @@ def test_ivh_of_uniform_levels():
     assert features["ivh_v10"] == pytest.approx(0.9)
     assert features["ivh_v90"] == pytest.approx(0.1)
     # Lowest level whose volume fraction (X >= level) is below 10 %: none of 1..10 (level 10
-    # still holds 10 %), so the level above the maximum. Below 90 %: level 3 (80 %).
+    # still contains 10 %), so the level above the maximum. Below 90 %: level 3 (80 %).
     assert features["ivh_i10"] == 11
     assert features["ivh_i90"] == 3

@@ -38,8 +38,9 @@ def brain1(data_root):
 
 
 def test_baseline_settings_are_reproduced(data_root):
-    table = pd.read_csv(data_root / "pyradiomics" / "baseline" / "baseline_firstorder.csv",
-                        index_col=0)
+    table = pd.read_csv(
+        data_root / "pyradiomics" / "baseline" / "baseline_firstorder.csv", index_col=0
+    )
     settings = table.loc["diagnostics_Configuration_Settings", "brain1"]
     assert "'binWidth': 25" in settings
     assert "'resampledPixelSpacing': None" in settings
