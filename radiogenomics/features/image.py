@@ -143,7 +143,9 @@ def _read_path(path: Path):
         if not series:
             raise ImageError(f"no DICOM series found in folder {path}")
         if len(series) > 1:
-            logger.warning("folder %s contains %d DICOM series; reading the first", path, len(series))
+            logger.warning(
+                "folder %s contains %d DICOM series; reading the first", path, len(series)
+            )
         reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path), series[0]))
         return reader.Execute()
     try:
@@ -190,7 +192,9 @@ def select_label(mask: Volume, label: int | None = None) -> Volume:
         raise ImageError("the mask is empty: it contains no non-zero voxel")
     if label is None:
         if len(labels) > 1:
-            raise ImageError(f"the mask contains several labels {labels}; choose one with label=...")
+            raise ImageError(
+                f"the mask contains several labels {labels}; choose one with label=..."
+            )
         label = labels[0]
     elif label not in labels:
         raise ImageError(f"label {label} is not in the mask; labels present: {labels}")
