@@ -106,8 +106,9 @@ def test_spatial_autocorrelation_equals_all_pairs_sum():
     expected_geary = (
         (n - 1) / (2 * weights.sum()) * (weights * squared).sum() / (deviation**2).sum()
     )
-    assert moran == pytest.approx(expected_moran, rel=1e-9)
-    assert geary == pytest.approx(expected_geary, rel=1e-9)
+    # The FFT runs in single precision.
+    assert moran == pytest.approx(expected_moran, rel=1e-5)
+    assert geary == pytest.approx(expected_geary, rel=1e-5)
 
 
 def test_ivh_of_uniform_levels():
