@@ -23,6 +23,9 @@ from radiogenomics.features.texture.directions import (
 
 logger = logging.getLogger(__name__)
 
+# Memory for one block of per-slice matrices of the 2D methods, in bytes.
+_SLICE_BLOCK_BYTES = 64 * 2**20
+
 FEATURE_NAMES = (
     "cm_joint_max",
     "cm_joint_avg",
@@ -75,29 +78,76 @@ def glcm_counts(grid: np.ndarray, n_levels: int, distance: int, per_slice: bool,
     cross : ndarray, shape (9, Ng, Ng) or None
         Counts of the 9 directions that cross slices, when ``volume``.
     """
-    n_slices = grid.shape[0] if per_slice else 1
-    cells = n_levels * n_levels
-
-    def count(direction):
-        offset = tuple(distance * step for step in direction)
-        first, second, z_start = shifted_pair(grid, offset)
-        code = (first - 1) * n_levels + (second - 1)
-        if per_slice and offset[0] == 0:
-            z_index = np.arange(z_start, z_start + first.shape[0], dtype=np.int64)
-            code = code + (z_index * cells)[:, None, None]
-            length = n_slices * cells
-        else:
-            length = cells
-        valid = (first > 0) & (second > 0)
-        counts = np.bincount(code[valid], minlength=length).astype(np.float64)
-        counts = counts.reshape(-1, n_levels, n_levels)
-        return counts + counts.transpose(0, 2, 1)
-
-    in_plane = np.stack([count(d) for d in DIRECTIONS_2D])
+    in_plane = np.stack(
+        [_count_direction(grid, d, n_levels, distance, per_slice) for d in DIRECTIONS_2D]
+    )
     cross = None
     if volume:
-        cross = np.stack([count(d)[0] for d in DIRECTIONS_3D[len(DIRECTIONS_2D) :]])
+        cross = np.stack(
+            [
+                _count_direction(grid, d, n_levels, distance, per_slice=False)[0]
+                for d in DIRECTIONS_3D[len(DIRECTIONS_2D) :]
+            ]
+        )
     return in_plane, cross
+
+
+def _count_direction(grid, direction, n_levels, distance, per_slice) -> np.ndarray:
+    """Return symmetric counts along one direction, shape (z or 1, Ng, Ng)."""
+    cells = n_levels * n_levels
+    offset = tuple(distance * step for step in direction)
+    first, second, z_start = shifted_pair(grid, offset)
+    code = (first.astype(np.int64) - 1) * n_levels + (second - 1)
+    length = cells
+    if per_slice and offset[0] == 0:
+        z_index = np.arange(z_start, z_start + first.shape[0], dtype=np.int64)
+        code += (z_index * cells)[:, None, None]
+        length = grid.shape[0] * cells
+    valid = (first > 0) & (second > 0)
+    counts = np.bincount(code[valid], minlength=length).astype(np.float64)
+    counts = counts.reshape(-1, n_levels, n_levels)
+    return counts + counts.transpose(0, 2, 1)
+
+
+def _slice_method_features(grid, n_levels, distance, methods):
+    """Average the features of per-slice matrices for the 2D methods, a block of slices at a time.
+
+    Per-slice matrices take 4 z Ng^2 floats, so blocks keep memory near
+    ``_SLICE_BLOCK_BYTES`` when Ng is large. Returns the averaged features per method and the
+    in-plane counts summed over slices, shape (4, 1, Ng, Ng), for the other methods.
+    """
+    matrix_bytes = len(DIRECTIONS_2D) * n_levels * n_levels * 8
+    block = max(1, _SLICE_BLOCK_BYTES // matrix_bytes)
+    sums = {method: dict.fromkeys(FEATURE_NAMES, 0.0) for method in methods}
+    counted = dict.fromkeys(methods, 0)
+    totals = np.zeros((len(DIRECTIONS_2D), 1, n_levels, n_levels))
+
+    for start in range(0, grid.shape[0], block):
+        in_plane = np.stack(
+            [
+                _count_direction(grid[start : start + block], d, n_levels, distance, True)
+                for d in DIRECTIONS_2D
+            ]
+        )
+        totals[:, 0] += in_plane.sum(axis=1)
+        for method in methods:
+            matrices = _reduce.directional_groups(method, in_plane, None)
+            matrices = matrices[matrices.sum(axis=(1, 2)) > 0]
+            if len(matrices) == 0:
+                continue
+            values = glcm_matrix_features(matrices)
+            counted[method] += len(matrices)
+            for name in FEATURE_NAMES:
+                sums[method][name] += float(np.sum(values[name]))
+
+    averages = {
+        method: {
+            name: sums[method][name] / counted[method] if counted[method] else float("nan")
+            for name in FEATURE_NAMES
+        }
+        for method in methods
+    }
+    return averages, totals
 
 
 def glcm_matrix_features(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -228,14 +278,22 @@ def glcm_features(levels, roi, n_levels, aggregation="3d_avg", distance=1) -> di
     methods = parse_directional(aggregation)
     distance = check_distance(distance)
     grid, _ = prepare_grid(levels, roi, n_levels)
-    per_slice = any(m.startswith("2d") for m in methods)
+    slice_methods = [m for m in methods if m in ("2d_avg", "2d_mrg")]
     volume = any(m.startswith("3d") for m in methods)
-    in_plane, cross = glcm_counts(grid, n_levels, distance, per_slice, volume)
+    averaged: dict[str, dict[str, float]] = {}
+    if slice_methods:
+        averaged, in_plane = _slice_method_features(grid, n_levels, distance, slice_methods)
+        cross = glcm_counts(grid, n_levels, distance, False, volume)[1] if volume else None
+    else:
+        in_plane, cross = glcm_counts(grid, n_levels, distance, False, volume)
 
     result: dict[str, float] = {}
     for method in methods:
-        groups = _reduce.directional_groups(method, in_plane, cross)
-        values = _reduce.average_groups(glcm_matrix_features, FEATURE_NAMES, groups)
+        if method in averaged:
+            values = averaged[method]
+        else:
+            groups = _reduce.directional_groups(method, in_plane, cross)
+            values = _reduce.average_groups(glcm_matrix_features, FEATURE_NAMES, groups)
         suffix = DIRECTIONAL_AGGREGATIONS[method].suffix
         result.update({f"{name}_{suffix}": values[name] for name in FEATURE_NAMES})
         if all(np.isnan(values[name]) for name in FEATURE_NAMES):

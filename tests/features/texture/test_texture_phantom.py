@@ -95,3 +95,18 @@ def test_phantom_gldzm_morph_mask(phantom):
     # Both runs count the same zones, so grey level features agree and distances differ.
     assert grown["dzm_glnu_3D"] == pytest.approx(plain["dzm_glnu_3D"])
     assert grown["dzm_lde_3D"] > plain["dzm_lde_3D"]
+
+
+def test_phantom_glcm_one_slice_blocks(phantom, reference, monkeypatch):
+    """The 2D methods give the same values when per-slice matrices are built slice by slice."""
+    from radiogenomics.features.texture import glcm
+
+    levels, roi = phantom
+    methods = ["2d_avg", "2d_mrg"]
+    whole = texture.glcm_features(levels, roi, N_LEVELS, methods)
+    monkeypatch.setattr(glcm, "_SLICE_BLOCK_BYTES", 1)
+    blocks = texture.glcm_features(levels, roi, N_LEVELS, methods)
+    assert blocks == pytest.approx(whole)
+    assert blocks["cm_joint_max_2D_avg"] == pytest.approx(
+        float(reference.loc["cm_joint_max_2D_avg", "reference value"]), abs=5e-4
+    )
