@@ -99,11 +99,13 @@ def slice_matrices(
     group: np.ndarray,
     n_groups: int,
     n_levels: int,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Count (grey level, size) items per group, keeping only the sizes that occur.
 
     ``levels`` are 1-based per item, ``sizes`` are positive and ``group`` is each item's
-    matrix index. Returns counts of shape (n_groups, Ng, Nj) and the Nj distinct sizes.
+    matrix index. ``weights`` gives each item's count (default 1). Returns counts of shape
+    (n_groups, Ng, Nj) and the Nj distinct sizes.
     """
     # A lookup table over 0..max size replaces np.unique, which sorts and is slow for the
     # hundreds of thousands of runs of a large ROI.
@@ -115,5 +117,5 @@ def slice_matrices(
     column = (np.cumsum(present) - 1)[sizes]
     n_sizes = len(distinct)
     code = (group.astype(np.int64) * n_levels + (levels - 1)) * n_sizes + column
-    counts = np.bincount(code, minlength=n_groups * n_levels * n_sizes)
+    counts = np.bincount(code, weights=weights, minlength=n_groups * n_levels * n_sizes)
     return counts.reshape(n_groups, n_levels, n_sizes).astype(np.float64), distinct

@@ -112,21 +112,37 @@ def glrlm_counts(grid: np.ndarray, n_levels: int, per_slice: bool, volume: bool)
     grid = grid.astype(np.min_scalar_type(n_levels), copy=False)
     n_in_plane = len(DIRECTIONS_2D) * n_slices
 
-    # One matrix index per run: direction and slice for in-plane runs, direction otherwise.
-    values, lengths, groups = [], [], []
+    # Each direction's runs are first reduced to the non-zero cells of its matrices, so
+    # memory follows the matrix size rather than the number of runs. One matrix index per
+    # cell: direction and slice for in-plane runs, direction otherwise.
+    cells = []
     for k, direction in enumerate(directions):
         run_values, run_lengths, run_slices = runs_along(grid, direction)
-        if k < len(DIRECTIONS_2D):
-            group = k * n_slices + (run_slices if per_slice else 0)
-        else:
-            group = n_in_plane + k - len(DIRECTIONS_2D)
-        values.append(run_values)
-        lengths.append(run_lengths)
-        groups.append(np.broadcast_to(group, run_values.shape))
+        in_plane_direction = per_slice and k < len(DIRECTIONS_2D)
+        local_groups = n_slices if in_plane_direction else 1
+        longest = int(run_lengths.max(initial=1))
+        code = run_values - 1
+        if in_plane_direction:
+            code = code + run_slices * n_levels
+        code = code * longest + (run_lengths - 1)
+        counts = np.bincount(code, minlength=local_groups * n_levels * longest)
+        occupied = np.flatnonzero(counts)
+        first_group = (
+            k * n_slices if k < len(DIRECTIONS_2D) else n_in_plane + k - len(DIRECTIONS_2D)
+        )
+        cells.append(
+            (
+                occupied // (n_levels * longest) + first_group,
+                (occupied // longest) % n_levels + 1,
+                occupied % longest + 1,
+                counts[occupied],
+            )
+        )
 
+    groups, levels, lengths, weights = (np.concatenate(parts) for parts in zip(*cells, strict=True))
     n_groups = n_in_plane + len(directions) - len(DIRECTIONS_2D)
     counts, run_lengths = _size_matrix.slice_matrices(
-        np.concatenate(values), np.concatenate(lengths), np.concatenate(groups), n_groups, n_levels
+        levels, lengths, groups, n_groups, n_levels, weights=weights
     )
     in_plane = counts[:n_in_plane].reshape((len(DIRECTIONS_2D), n_slices) + counts.shape[1:])
     cross = counts[n_in_plane:] if volume else None
