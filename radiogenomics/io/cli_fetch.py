@@ -70,6 +70,7 @@ def _register_fetch(subparsers) -> None:
     _register_fetch_idc(archives)
     _register_fetch_gdc(archives)
     _register_fetch_cbioportal(archives)
+    _register_fetch_cohort(archives)
 
 
 def _add_network_options(parser: argparse.ArgumentParser, default_url: str) -> None:
@@ -228,6 +229,47 @@ def _run_fetch_cbioportal(args: argparse.Namespace) -> int:
             raise ArchiveError("`fetch cbioportal molecular` needs --profile and --genes")
         table = client.molecular_data(args.profile, args.genes)
     print(_write_table(table, args.out))
+    return 0
+
+
+def _register_fetch_cohort(archives) -> None:
+    parser = archives.add_parser(
+        "cohort",
+        help="assemble a cohort from archive identifiers (IDC images, cBioPortal, GDC)",
+        description="Read an archive cohort file (YAML, e.g. workflows/tcga_brca_archive.yaml), "
+        "select the image series from the IDC index, fetch subtypes from cBioPortal and STAR "
+        "counts from GDC, align them on the TCGA patient barcode and write image_series.csv, "
+        "subtypes.csv, expression.parquet, cohort.csv and dropped.csv to OUT.",
+    )
+    parser.add_argument("spec", metavar="COHORT_FILE", help="archive cohort file (YAML)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--gdc-url", help="GDC API root (overrides the file's network.gdc)")
+    parser.add_argument(
+        "--cbioportal-url", help="cBioPortal API root (overrides the file's network.cbioportal)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for each response (60)"
+    )
+    parser.add_argument(
+        "--retries", type=int, default=4, help="retries of a failed request, with backoff (4)"
+    )
+    parser.set_defaults(handler=_run_fetch_cohort)
+
+
+def _run_fetch_cohort(args: argparse.Namespace) -> int:
+    from radiogenomics.io.archive_cohort import assemble_archive_cohort
+
+    result = assemble_archive_cohort(
+        args.spec,
+        args.out,
+        gdc_url=args.gdc_url,
+        cbioportal_url=args.cbioportal_url,
+        timeout=args.timeout,
+        retries=args.retries,
+    )
+    print(f"{len(result.cohort)} patients with images")
+    for path in result.files:
+        print(path)
     return 0
 
 

@@ -207,8 +207,22 @@ class GdcClient:
             return target
         return self.http.download(f"data/{file_id}", target, expected_size=size, md5=md5)
 
-    def star_count_files(self, project: str, sample_types: Sequence[str] = ("Primary Tumor",)):
+    def star_count_files(
+        self,
+        project: str,
+        sample_types: Sequence[str] = ("Primary Tumor",),
+        patients: Sequence[str] | None = None,
+    ):
         """List the open STAR - Counts gene expression files of a project.
+
+        Parameters
+        ----------
+        project : str
+            GDC project id.
+        sample_types : sequence of str
+            GDC sample types to keep (default primary tumours).
+        patients : sequence of str, optional
+            Case submitter ids (TCGA patient barcodes) to restrict the search to.
 
         Returns
         -------
@@ -223,6 +237,8 @@ class GdcClient:
             filter_in("access", ["open"]),
             filter_in("cases.samples.sample_type", list(sample_types)),
         )
+        if patients is not None:
+            filters["content"].append(filter_in("cases.submitter_id", sorted(set(patients))))
         rows = []
         for hit in self.files(filters, fields=_STAR_FILE_FIELDS):
             case = (hit.get("cases") or [{}])[0]
@@ -248,6 +264,7 @@ class GdcClient:
         value: str = "unstranded",
         cache_dir: str | Path | None = None,
         limit: int | None = None,
+        patients: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Download a project's STAR gene counts and assemble a genes x samples matrix.
 
@@ -262,13 +279,15 @@ class GdcClient:
             already there with the right MD5 are not downloaded again.
         limit : int, optional
             Use only the first ``limit`` files (for a quick look).
+        patients : sequence of str, optional
+            Case submitter ids to restrict the files to.
 
         Returns
         -------
         pandas.DataFrame
             Rows are Ensembl gene ids, columns sample barcodes; see :func:`assemble_star_matrix`.
         """
-        files = self.star_count_files(project)
+        files = self.star_count_files(project, patients=patients)
         if files.empty:
             raise ArchiveError(f"GDC lists no open STAR - Counts files for project {project!r}")
         if limit is not None:

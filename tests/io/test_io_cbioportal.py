@@ -242,3 +242,29 @@ def test_rest_server_error_named(archive_server):
     client = CbioportalClient(archive_server.url, **FAST)
     with pytest.raises(ArchiveError, match="HTTP 503"):
         client.samples("x")
+
+
+def test_fetch_cbioportal_command(portal, tmp_path):
+    from radiogenomics.cli import main
+
+    out = tmp_path / "clinical.csv"
+    code = main(
+        [
+            "fetch",
+            "cbioportal",
+            "clinical",
+            "--study",
+            "es",
+            "--out",
+            str(out),
+            "--base-url",
+            portal["server"].url,
+            "--timeout",
+            "0.5",
+            "--retries",
+            "0",
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(out, index_col=0)
+    assert table.loc["TCGA-A2-A04P-01", "SUBTYPE"] == "basal-like"

@@ -324,3 +324,60 @@ def test_download_short_body_leaves_nothing(archive_server, tmp_path):
     with pytest.raises(DownloadError, match="incomplete: 5 of 9 bytes"):
         client.download("data/f", tmp_path / "f.bin", expected_size=9)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_gdc_clinical_command(archive_server, data_root, tmp_path, capsys):
+    from radiogenomics.cli import main
+
+    case = load_sample(data_root, "cases_by_id_expand_diagnoses.json")["data"]
+    archive_server.route("POST", "/cases", paged_search([case]))
+    out = tmp_path / "clinical.tsv"
+
+    code = main(
+        [
+            "fetch",
+            "gdc",
+            "clinical",
+            "--project",
+            "TCGA-BRCA",
+            "--out",
+            str(out),
+            "--base-url",
+            archive_server.url,
+            "--timeout",
+            "0.5",
+            "--retries",
+            "0",
+        ]
+    )
+
+    assert code == 0
+    table = pd.read_csv(out, sep="\t", index_col=0)
+    assert table.loc["TCGA-BH-A0EA", "vital_status"] == "dead"
+    assert str(out) in capsys.readouterr().out
+
+
+def test_fetch_gdc_reports_timeout(archive_server, tmp_path, capsys):
+    from radiogenomics.cli import main
+
+    archive_server.route("POST", "/cases", Reply(200, b"{}", delay=0.6))
+    code = main(
+        [
+            "fetch",
+            "gdc",
+            "clinical",
+            "--project",
+            "TCGA-BRCA",
+            "--out",
+            str(tmp_path / "c.csv"),
+            "--base-url",
+            archive_server.url,
+            "--timeout",
+            "0.2",
+            "--retries",
+            "0",
+        ]
+    )
+    assert code == 1
+    assert "timed out" in capsys.readouterr().err
+    assert not (tmp_path / "c.csv").exists()
