@@ -2,10 +2,10 @@
 
 The REST client covers a study's clinical data (sample and patient attributes), clinical
 attribute definitions, samples, molecular profiles and molecular data. The readers take the
-staging folder format of the cBioPortal importer: ``meta_*.txt`` files of ``key: value`` lines,
-each naming a ``data_filename``; clinical files with four ``#`` header lines (display name,
-description, data type, priority) above the column names; gene x sample matrices keyed by
-``Hugo_Symbol`` and/or ``Entrez_Gene_Id``; and MAF mutation files.
+staging folder format of the cBioPortal importer. Each ``meta_*.txt`` file has ``key: value``
+lines and names a ``data_filename``. Clinical files carry four ``#`` header lines (display
+name, description, data type, priority) above the column names. Gene x sample matrices are
+keyed by ``Hugo_Symbol`` and/or ``Entrez_Gene_Id``, and mutations come as MAF files.
 
 References: cBioPortal REST API (https://www.cbioportal.org/api/swagger-ui/index.html) and
 "File Formats" (https://docs.cbioportal.org/file-formats/).
@@ -129,8 +129,8 @@ class CbioportalClient:
         )
         wide = pivot_clinical_records(records, kind, numeric)
 
-        # The API returns no record for a missing value, so a sample or patient without any
-        # attribute would vanish; the full list restores it with empty cells.
+        # The API returns no record for a missing value, so a sample without any attribute
+        # would vanish. Reindexing on the full list keeps it, with empty cells.
         if kind == "SAMPLE":
             listing = pd.DataFrame(self._get_all(f"studies/{study_id}/samples"))
             if listing.empty:

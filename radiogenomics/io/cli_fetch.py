@@ -32,7 +32,7 @@ def _register_convert(subparsers) -> None:
     parser.add_argument(
         "--series-uid",
         metavar="UID",
-        help="Series Instance UID to read when DICOM_DIR holds several series",
+        help="Series Instance UID to read when DICOM_DIR contains several series",
     )
     parser.add_argument(
         "--allow-missing-slices",
@@ -142,6 +142,11 @@ def _register_fetch_idc(archives) -> None:
     query.add_argument("--sql", metavar="SQL", help="DuckDB SQL over the table `index`")
     parser.add_argument("--name", default=None, help="dataset name written in the manifest")
     parser.add_argument("--out", required=True, metavar="FILE", help="manifest path (.yaml)")
+    parser.add_argument(
+        "--download",
+        metavar="DIR",
+        help="also download the selected series into DIR with idc-index (needs network access)",
+    )
     parser.set_defaults(handler=_run_fetch_idc)
 
 
@@ -158,6 +163,8 @@ def _run_fetch_idc(args: argparse.Namespace) -> int:
     path = idc.write_manifest(selection, args.out, name=name)
     print(f"{selection['PatientID'].nunique()} patients, {len(selection)} series")
     print(path)
+    if args.download:
+        print(idc.download(selection["SeriesInstanceUID"].tolist(), args.download))
     return 0
 
 

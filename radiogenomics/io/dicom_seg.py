@@ -87,9 +87,9 @@ def read_dicom_seg(path: str | Path, reference, segment_labels: list[str] | None
     Raises
     ------
     DicomError
-        The file is not a SEG; a requested segment is absent; the frames of reference differ;
-        the SEG voxel centres do not coincide with reference voxel centres; segment voxels lie
-        outside the reference image.
+        If the file is not a SEG, a requested segment is absent or the frames of reference
+        differ. Also when the SEG voxel centres do not coincide with reference voxel centres,
+        or segment voxels lie outside the reference image.
     """
     import SimpleITK as sitk
 

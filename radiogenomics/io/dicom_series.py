@@ -1,10 +1,10 @@
 """Read a folder of single-frame DICOM slices as one 3-D image.
 
-Slices are ordered by their position along the slice normal (the cross product of the row and
-column direction cosines of Image Orientation Patient), never by file name or Instance Number,
-because neither is guaranteed to follow anatomy (DICOM PS3.3 C.7.6.2.1.1). Stored values are
-mapped to output units with Rescale Slope and Rescale Intercept (PS3.3 C.11.1.1.2), which gives
-Hounsfield units for CT.
+Slices are ordered by their position along the slice normal, which is the cross product of the
+row and column direction cosines of Image Orientation Patient (DICOM PS3.3 C.7.6.2.1.1). File
+names and Instance Numbers are ignored because neither is guaranteed to follow anatomy.
+Stored values are mapped to output units with Rescale Slope and Rescale Intercept
+(PS3.3 C.11.1.1.2), which gives Hounsfield units for CT.
 
 The result is a :class:`SimpleITK.Image` in the DICOM patient coordinate system (LPS, mm), with
 the series, frame of reference and modality stored as image metadata under their DICOM tags.
@@ -278,9 +278,9 @@ def check_series(folder: str | Path, series_uid: str | None = None) -> SeriesRep
     Raises
     ------
     DicomError
-        No image slices; several series and no ``series_uid``; mixed orientations; slices of
-        different sizes or pixel spacings; two different slices at the same position; slice
-        steps that are not whole multiples of the common step.
+        If the folder has no image slices, or several series and no ``series_uid``. Also for
+        mixed orientations, slices of different sizes or pixel spacings, two different slices
+        at the same position, and slice steps that are not whole multiples of the common step.
     """
     folder = Path(folder)
     series, non_dicom = scan_folder(folder)
@@ -310,8 +310,8 @@ def check_series(folder: str | Path, series_uid: str | None = None) -> SeriesRep
             "different instances; a dynamic or multi-echo series needs splitting first"
         )
 
-    # The smallest step finds how many slice steps each gap spans; the mean over the whole
-    # extent then gives the step itself with the rounding of single positions averaged out.
+    # The smallest step tells how many slice steps each gap spans. The mean step over the whole
+    # extent is then the spacing, with the rounding of single positions averaged out.
     whole_steps = np.maximum(np.round(steps / np.min(steps)), 1)
     spacing = float((distances[-1] - distances[0]) / whole_steps.sum())
     multiples = steps / spacing
@@ -369,7 +369,7 @@ def read_dicom_series(
     -------
     SimpleITK.Image
         Voxel values after Rescale Slope and Intercept (float32 where a slope or intercept is
-        fractional, otherwise the smallest signed integer type that holds them). Spacing in mm
+        fractional, otherwise the smallest signed integer type that fits them). Spacing in mm
         is (column spacing, row spacing, slice step); the origin is the Image Position Patient
         of the first slice along the normal; the direction columns are the row direction, the
         column direction and the slice normal.

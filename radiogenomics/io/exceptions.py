@@ -14,7 +14,7 @@ class DicomError(RadiogenomicsError):
 
 
 class ArchiveError(RadiogenomicsError):
-    """An archive request failed, timed out or returned an incomplete or invalid answer."""
+    """An archive request failed, timed out or returned an incomplete or invalid response."""
 
 
 class DownloadError(ArchiveError):

@@ -2,9 +2,10 @@
 
 Searches go to the ``/cases`` and ``/files`` endpoints as POST bodies with ``filters`` (the GDC
 filter language of nested ``op``/``content`` objects), ``fields``, ``expand``, ``size`` and
-``from``. Pages are requested until ``pagination.total`` hits have arrived; a page that comes back
-short, or a total that changes between pages, raises :class:`ArchiveError` instead of returning
-a silently shorter table. Files are downloaded from ``/data/<file_id>``.
+``from``. Pages are requested until ``pagination.total`` hits have arrived. A page that comes
+back short, or a total that changes between pages, raises :class:`ArchiveError`, so a table is
+never silently shorter than the total the API reported. Files are downloaded from
+``/data/<file_id>``.
 
 Reference: GDC API User's Guide, "Search and Retrieval" and "Downloading Files"
 (https://docs.gdc.cancer.gov/API/Users_Guide/).

@@ -1,10 +1,11 @@
 """NCI Imaging Data Commons (IDC): offline series selection and dataset manifests.
 
-The ``idc-index-data`` package ships the IDC series index as a parquet file: one row per DICOM
-series of every IDC collection (about a million rows), with collection, patient, study and
-series identifiers, modality, instance count, size, licence, source DOI and the S3 download
-URL. Queries run in DuckDB directly on the parquet file, so only the selected columns and row
-groups are read and the whole index is never loaded into memory. In the index, collection ids
+The ``idc-index-data`` package ships the IDC series index as a parquet file with one row per
+DICOM series of every IDC collection (1,044,191 rows in release 25). Its columns include the
+collection, patient, study and series identifiers, modality, instance count, size, licence,
+source DOI and the S3 download URL. Queries run in DuckDB directly on the parquet file, so
+only the selected columns and row groups are read and the whole index is never loaded into
+memory. In the index, collection ids
 are lower case with underscores (``tcga_brca``, ``nsclc_radiomics``).
 
 Downloads go through the ``idc-index`` package (:func:`download`), which needs network access
@@ -168,8 +169,8 @@ def nsclc_radiomics_ct_with_segmentation() -> pd.DataFrame:
     """Return NSCLC-Radiomics CT series and the RTSTRUCT and SEG series of the same study.
 
     Only original collection data is kept (the AI-derived annotations added later are left
-    out). Each CT series appears only when its study also holds an RTSTRUCT or SEG; the
-    returned rows are the CT series and those segmentation series.
+    out). A CT series is returned only when its study also contains an RTSTRUCT or SEG, and
+    those segmentation series are returned with it.
     """
     sql = """
         WITH original AS (
@@ -236,12 +237,12 @@ def write_manifest(
     """Write an IDC selection as a dataset manifest (YAML) with licences and citations.
 
     The manifest has the fields of the dataset registry (``name``, ``title``, ``folder``,
-    ``source``, ``licence``, ``citation``, ``description``, ``files``) plus an ``idc`` section
-    with the index version, patient and series counts, the sources and the name of a CSV file
-    beside the manifest (``<stem>.series.csv``) that lists one series per row: patient, study,
-    series UID, modality, instance count, size in MB, licence and download URL. The series list
-    is kept out of the YAML so that reading all manifests stays fast. ``files`` is empty
-    because series are downloaded by UID, not as checksummed files.
+    ``source``, ``licence``, ``citation``, ``description``, ``files``) plus an ``idc`` section.
+    That section gives the index version, patient and series counts, the sources, and the name
+    of a CSV file beside the manifest (``<stem>.series.csv``). The CSV lists one series per row:
+    patient, study, series UID, modality, instance count, size in MB, licence and download URL.
+    The series list is kept out of the YAML so that reading all manifests stays fast.
+    ``files`` is empty because series are downloaded by UID, not as checksummed files.
 
     Returns
     -------

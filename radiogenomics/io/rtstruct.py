@@ -115,8 +115,8 @@ def read_rtstruct(path: str | Path, reference, roi_names: list[str] | None = Non
     Raises
     ------
     DicomError
-        The file is not an RTSTRUCT; a requested ROI is absent; the frames of reference differ;
-        a contour is not planar within a slice or lies off the grid.
+        If the file is not an RTSTRUCT, a requested ROI is absent or the frames of reference
+        differ. Also when a contour is not parallel to the slices or lies off the grid.
     """
     import SimpleITK as sitk
 

@@ -55,7 +55,7 @@ class ArchiveServer:
         self.routes[(method, path)] = handler
 
     def sequence(self, method: str, path: str, replies: list[Reply]) -> None:
-        """Answer successive requests with ``replies``; the last one repeats."""
+        """Reply to successive requests with ``replies``; the last one repeats."""
         remaining = list(replies)
 
         def handler(request):

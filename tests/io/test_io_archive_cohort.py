@@ -1,7 +1,7 @@
 """The TCGA-BRCA archive workflow, run against local cBioPortal and GDC stand-ins.
 
-cBioPortal answers from the real PanCancer Atlas clinical export (``Subtype`` column); GDC
-answers with STAR files for a few imaged patients. The IDC selection is the real offline index.
+cBioPortal serves the real PanCancer Atlas clinical export (``Subtype`` column), and GDC
+serves STAR files for a few imaged patients. The IDC selection is the real offline index.
 """
 
 from __future__ import annotations
@@ -89,11 +89,13 @@ def archives(archive_server, pancan_clinical):
         )
 
     def files(request):
-        wanted = None
+        requested = None
         for condition in request.json()["filters"]["content"]:
             if condition["content"]["field"] == "cases.submitter_id":
-                wanted = set(condition["content"]["value"])
-        selected = [h for h in hits if wanted is None or h["cases"][0]["submitter_id"] in wanted]
+                requested = set(condition["content"]["value"])
+        selected = [
+            h for h in hits if requested is None or h["cases"][0]["submitter_id"] in requested
+        ]
         return paged_search(selected)(request)
 
     archive_server.route("POST", "/gdc/files", files)

@@ -125,7 +125,7 @@ def test_read_study_requires_meta_study(tmp_path):
         read_study(tmp_path)
 
 
-# REST client: the server answers from the same staging files, reshaped like the API.
+# REST client: the server replies with the same staging files, reshaped like the API.
 
 
 @pytest.fixture()
@@ -175,8 +175,8 @@ def portal(archive_server, study_dir, data_root):
     ]
 
     def genes_fetch(request):
-        wanted = set(request.json())
-        return Reply.json([g for g in genes if g["hugoGeneSymbol"] in wanted])
+        requested = set(request.json())
+        return Reply.json([g for g in genes if g["hugoGeneSymbol"] in requested])
 
     def molecular(request):
         body = request.json()

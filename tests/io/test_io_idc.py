@@ -1,8 +1,8 @@
 """Offline IDC queries over the idc-index-data parquet and the manifests written from them.
 
-Expected counts: TCGA-BRCA has MR series for 137 patients, and every one of the 422
-NSCLC-Radiomics patients has a CT series with an RTSTRUCT in the same study (TCIA lists 422
-patients for the collection, as does the Lung1 clinical table).
+Expected counts: TCGA-BRCA has MR series for 137 patients. Every one of the 422
+NSCLC-Radiomics patients has a CT series with an RTSTRUCT in the same study, and TCIA lists
+422 patients for the collection, as does the Lung1 clinical table.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def test_nbia_metadata_modalities(data_root):
 
 @pytest.fixture(scope="module")
 def series_zip(data_root) -> tuple[bytes, int]:
-    """A zip of ten slices of the IBSI CT phantom, laid out like an NBIA getImage answer."""
+    """A zip of ten slices of the IBSI CT phantom, laid out like an NBIA getImage response."""
     files = sorted(
         (data_root / "ibsi" / "ibsi_1_ct_radiomics_phantom" / "dicom" / "image").glob("*.dcm")
     )[:10]
