@@ -22,20 +22,16 @@ def entropy(p: np.ndarray) -> np.ndarray:
     return -np.sum(p * safe_log2(p), axis=-1)
 
 
-def diagonal_sums(matrices: np.ndarray, absolute: bool) -> np.ndarray:
-    """Sum each square matrix of a stack along its diagonals.
+def sum_by_value(rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the columns of ``rows`` (shape (n, m)) that share a value in ``values`` (length m).
 
-    With ``absolute`` the result has Ng columns: column k sums the cells with |i - j| = k.
-    Otherwise it has 2Ng - 1 columns: column k sums the cells with j - i = k - (Ng - 1).
+    Returns the sums, shape (n, k), and the k distinct values in increasing order.
     """
-    n_levels = matrices.shape[-1]
-    offsets = range(n_levels) if absolute else range(-(n_levels - 1), n_levels)
-    sums = np.empty((len(matrices), len(offsets)))
-    for column, offset in enumerate(offsets):
-        sums[:, column] = np.diagonal(matrices, offset, axis1=1, axis2=2).sum(axis=-1)
-        if absolute and offset > 0:
-            sums[:, column] += np.diagonal(matrices, -offset, axis1=1, axis2=2).sum(axis=-1)
-    return sums
+    distinct, group = np.unique(values, return_inverse=True)
+    n_rows, n_groups = rows.shape[0], len(distinct)
+    index = (np.arange(n_rows)[:, None] * n_groups + group[None, :]).ravel()
+    sums = np.bincount(index, weights=rows.ravel(), minlength=n_rows * n_groups)
+    return sums.reshape(n_rows, n_groups), distinct
 
 
 def directional_groups(method: str, in_plane: np.ndarray, cross: np.ndarray | None):

@@ -34,7 +34,10 @@ GENERIC_NAMES = (
 
 
 def size_matrix_features(
-    counts: np.ndarray, n_voxels: np.ndarray, sizes: np.ndarray | None = None
+    counts: np.ndarray,
+    n_voxels: np.ndarray,
+    sizes: np.ndarray | None = None,
+    grey_levels: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Compute the shared IBSI features of a stack of grey level by size matrices.
 
@@ -47,6 +50,8 @@ def size_matrix_features(
     sizes : ndarray, shape (Nj,), optional
         Size that each column stands for; defaults to 1..Nj. Leaving out sizes that never
         occur keeps the matrix small when one zone is large.
+    grey_levels : ndarray, shape (Ng,), optional
+        Grey level of each row; defaults to 1..Ng.
 
     Returns
     -------
@@ -54,7 +59,9 @@ def size_matrix_features(
         Values keyed by the generic names in ``GENERIC_NAMES``.
     """
     n_items = counts.sum(axis=(1, 2))
-    i = np.arange(1, counts.shape[1] + 1, dtype=np.float64)[:, None]
+    if grey_levels is None:
+        grey_levels = np.arange(1, counts.shape[1] + 1)
+    i = np.asarray(grey_levels, dtype=np.float64)[:, None]
     if sizes is None:
         sizes = np.arange(1, counts.shape[2] + 1)
     j = np.asarray(sizes, dtype=np.float64)[None, :]

@@ -121,3 +121,16 @@ def _bounding_box(mask: np.ndarray, pad: int) -> list[tuple[int, int]]:
         present = np.flatnonzero(mask.any(axis=other))
         box.append((int(present[0]) - pad, int(present[-1]) + 1 + pad))
     return box
+
+
+def compact_levels(grid: np.ndarray, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber the grey levels present in ``grid`` as 1..m, keeping 0 for outside the ROI.
+
+    Matrices indexed by the compact levels have no rows for absent levels, so their size
+    follows the levels that occur rather than ``n_levels``. Returns the renumbered grid (the
+    smallest unsigned type that fits) and the original level of each compact level.
+    """
+    present = np.flatnonzero(np.bincount(grid.ravel(), minlength=n_levels + 1)[1:]) + 1
+    lookup = np.zeros(n_levels + 1, dtype=np.min_scalar_type(len(present)))
+    lookup[present] = np.arange(1, len(present) + 1)
+    return lookup[grid], present

@@ -7,12 +7,13 @@ symmetric: a pair (i, j) one ``distance`` apart along a direction also counts as
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
 
 from radiogenomics.features.texture import _reduce
-from radiogenomics.features.texture._validation import prepare_grid
+from radiogenomics.features.texture._validation import compact_levels, prepare_grid
 from radiogenomics.features.texture.aggregation import DIRECTIONAL_AGGREGATIONS, parse_directional
 from radiogenomics.features.texture.directions import (
     DIRECTIONS_2D,
@@ -97,35 +98,36 @@ def _count_direction(grid, direction, n_levels, distance, per_slice) -> np.ndarr
     cells = n_levels * n_levels
     offset = tuple(distance * step for step in direction)
     first, second, z_start = shifted_pair(grid, offset)
-    code = (first.astype(np.int64) - 1) * n_levels + (second - 1)
+    valid = (first > 0) & (second > 0)
+    code = (first[valid].astype(np.intp) - 1) * n_levels + (second[valid] - 1)
     length = cells
     if per_slice and offset[0] == 0:
-        z_index = np.arange(z_start, z_start + first.shape[0], dtype=np.int64)
-        code += (z_index * cells)[:, None, None]
+        z_index = np.arange(z_start, z_start + first.shape[0], dtype=np.intp)
+        code += np.broadcast_to(z_index[:, None, None] * cells, first.shape)[valid]
         length = grid.shape[0] * cells
-    valid = (first > 0) & (second > 0)
-    counts = np.bincount(code[valid], minlength=length).astype(np.float64)
+    counts = np.bincount(code, minlength=length).astype(np.float64)
     counts = counts.reshape(-1, n_levels, n_levels)
     return counts + counts.transpose(0, 2, 1)
 
 
-def _slice_method_features(grid, n_levels, distance, methods):
+def _slice_method_features(grid, levels, n_levels, distance, methods):
     """Average the features of per-slice matrices for the 2D methods, a block of slices at a time.
 
     Per-slice matrices take 4 z Ng^2 floats, so blocks keep memory near
     ``_SLICE_BLOCK_BYTES`` when Ng is large. Returns the averaged features per method and the
     in-plane counts summed over slices, shape (4, 1, Ng, Ng), for the other methods.
     """
-    matrix_bytes = len(DIRECTIONS_2D) * n_levels * n_levels * 8
+    size = len(levels)
+    matrix_bytes = len(DIRECTIONS_2D) * size * size * 8
     block = max(1, _SLICE_BLOCK_BYTES // matrix_bytes)
     sums = {method: dict.fromkeys(FEATURE_NAMES, 0.0) for method in methods}
     counted = dict.fromkeys(methods, 0)
-    totals = np.zeros((len(DIRECTIONS_2D), 1, n_levels, n_levels))
+    totals = np.zeros((len(DIRECTIONS_2D), 1, size, size))
 
     for start in range(0, grid.shape[0], block):
         in_plane = np.stack(
             [
-                _count_direction(grid[start : start + block], d, n_levels, distance, True)
+                _count_direction(grid[start : start + block], d, size, distance, True)
                 for d in DIRECTIONS_2D
             ]
         )
@@ -135,7 +137,7 @@ def _slice_method_features(grid, n_levels, distance, methods):
             matrices = matrices[matrices.sum(axis=(1, 2)) > 0]
             if len(matrices) == 0:
                 continue
-            values = glcm_matrix_features(matrices)
+            values = glcm_matrix_features(matrices, levels, n_levels)
             counted[method] += len(matrices)
             for name in FEATURE_NAMES:
                 sums[method][name] += float(np.sum(values[name]))
@@ -150,13 +152,21 @@ def _slice_method_features(grid, n_levels, distance, methods):
     return averages, totals
 
 
-def glcm_matrix_features(counts: np.ndarray) -> dict[str, np.ndarray]:
+def glcm_matrix_features(
+    counts: np.ndarray, levels: np.ndarray | None = None, n_levels: int | None = None
+) -> dict[str, np.ndarray]:
     """Compute the 25 IBSI GLCM features of each matrix in a stack.
 
     Parameters
     ----------
-    counts : ndarray, shape (n, Ng, Ng)
+    counts : ndarray, shape (n, m, m)
         Co-occurrence counts; each matrix is normalised to probabilities here.
+    levels : ndarray, shape (m,), optional
+        Grey level of each row and column; defaults to 1..m. Passing only the levels present
+        in the ROI keeps matrices small when most of the Ng levels are absent.
+    n_levels : int, optional
+        Number of grey levels :math:`N_g` of the discretisation, used by the normalised
+        inverse difference (moment); defaults to m.
 
     Returns
     -------
@@ -164,19 +174,18 @@ def glcm_matrix_features(counts: np.ndarray) -> dict[str, np.ndarray]:
         Feature values keyed by IBSI tag without aggregation suffix. A matrix with no counts
         gives NaN for every feature.
     """
-    n_levels = counts.shape[-1]
+    size = counts.shape[-1]
+    i = np.arange(1.0, size + 1) if levels is None else np.asarray(levels, dtype=np.float64)
+    n_levels = size if n_levels is None else n_levels
     total = counts.sum(axis=(1, 2))
     with np.errstate(invalid="ignore", divide="ignore"):
         p = counts / total[:, None, None]
     flat = p.reshape(len(p), -1)
-    i = np.arange(1, n_levels + 1, dtype=np.float64)
 
-    # Diagonal and cross-diagonal probabilities p_{x-y}(k), k = 0..Ng-1, and p_{x+y}(k),
-    # k = 2..2Ng: sums over the cells with |i-j| = k and with i+j = k.
-    p_diff = _reduce.diagonal_sums(p, absolute=True)
-    k_diff = np.arange(n_levels, dtype=np.float64)
-    p_sum = _reduce.diagonal_sums(p[:, :, ::-1], absolute=False)[:, ::-1]
-    k_sum = np.arange(2, 2 * n_levels + 1, dtype=np.float64)
+    # Diagonal and cross-diagonal probabilities p_{x-y}(k) and p_{x+y}(k): sums over the
+    # cells with |i - j| = k and with i + j = k, for each k that occurs.
+    p_diff, k_diff = _reduce.sum_by_value(flat, np.abs(i[:, None] - i[None, :]).ravel())
+    p_sum, k_sum = _reduce.sum_by_value(flat, (i[:, None] + i[None, :]).ravel())
 
     p_x = p.sum(axis=2)
     p_y = p.sum(axis=1)
@@ -203,8 +212,8 @@ def glcm_matrix_features(counts: np.ndarray) -> dict[str, np.ndarray]:
         corr = (auto_corr - mu_x * mu_y) / (sigma_x * sigma_y)
         info_corr1 = (joint_entr - hxy1) / hx
     info_corr2 = np.sqrt(np.clip(1.0 - np.exp(-2.0 * (hxy1 - joint_entr)), 0.0, None))
-    inv_var_weight = np.zeros(n_levels)
-    inv_var_weight[1:] = 1.0 / k_diff[1:] ** 2
+    inv_var_weight = np.zeros(len(k_diff))
+    inv_var_weight[k_diff > 0] = 1.0 / k_diff[k_diff > 0] ** 2
 
     return {
         "cm_joint_max": flat.max(axis=1, initial=0.0),
@@ -278,14 +287,23 @@ def glcm_features(levels, roi, n_levels, aggregation="3d_avg", distance=1) -> di
     methods = parse_directional(aggregation)
     distance = check_distance(distance)
     grid, _ = prepare_grid(levels, roi, n_levels)
+
+    # Matrices span only the grey levels present in the ROI: absent levels add empty rows
+    # and columns, which change no feature once the level values and Ng are kept.
+    compact, present = compact_levels(grid, n_levels)
+    size = len(present)
+    compute = functools.partial(glcm_matrix_features, levels=present, n_levels=n_levels)
+
     slice_methods = [m for m in methods if m in ("2d_avg", "2d_mrg")]
     volume = any(m.startswith("3d") for m in methods)
     averaged: dict[str, dict[str, float]] = {}
     if slice_methods:
-        averaged, in_plane = _slice_method_features(grid, n_levels, distance, slice_methods)
-        cross = glcm_counts(grid, n_levels, distance, False, volume)[1] if volume else None
+        averaged, in_plane = _slice_method_features(
+            compact, present, n_levels, distance, slice_methods
+        )
+        cross = glcm_counts(compact, size, distance, False, volume)[1] if volume else None
     else:
-        in_plane, cross = glcm_counts(grid, n_levels, distance, False, volume)
+        in_plane, cross = glcm_counts(compact, size, distance, False, volume)
 
     result: dict[str, float] = {}
     for method in methods:
@@ -293,7 +311,7 @@ def glcm_features(levels, roi, n_levels, aggregation="3d_avg", distance=1) -> di
             values = averaged[method]
         else:
             groups = _reduce.directional_groups(method, in_plane, cross)
-            values = _reduce.average_groups(glcm_matrix_features, FEATURE_NAMES, groups)
+            values = _reduce.average_groups(compute, FEATURE_NAMES, groups)
         suffix = DIRECTIONAL_AGGREGATIONS[method].suffix
         result.update({f"{name}_{suffix}": values[name] for name in FEATURE_NAMES})
         if all(np.isnan(values[name]) for name in FEATURE_NAMES):

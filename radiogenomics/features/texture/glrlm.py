@@ -15,7 +15,7 @@ import numpy as np
 
 from radiogenomics.features.texture import _reduce, _size_matrix
 from radiogenomics.features.texture._size_matrix import GENERIC_NAMES
-from radiogenomics.features.texture._validation import prepare_grid
+from radiogenomics.features.texture._validation import compact_levels, prepare_grid
 from radiogenomics.features.texture.aggregation import DIRECTIONAL_AGGREGATIONS, parse_directional
 from radiogenomics.features.texture.directions import DIRECTIONS_2D, DIRECTIONS_3D
 
@@ -179,10 +179,13 @@ def glrlm_features(levels, roi, n_levels, aggregation="3d_avg") -> dict[str, flo
     """
     methods = parse_directional(aggregation)
     grid, _ = prepare_grid(levels, roi, n_levels)
+    grid, present = compact_levels(grid, n_levels)
     per_slice = any(m.startswith("2d") for m in methods)
     volume = any(m.startswith("3d") for m in methods)
-    in_plane, cross, run_lengths = glrlm_counts(grid, n_levels, per_slice, volume)
-    compute = functools.partial(_size_matrix.size_matrix_features, sizes=run_lengths)
+    in_plane, cross, run_lengths = glrlm_counts(grid, len(present), per_slice, volume)
+    compute = functools.partial(
+        _size_matrix.size_matrix_features, sizes=run_lengths, grey_levels=present
+    )
 
     # Voxel counts arranged like the matrices, so that merging sums them the same way.
     slice_voxels = np.count_nonzero(grid.reshape(grid.shape[0], -1), axis=1).astype(float)

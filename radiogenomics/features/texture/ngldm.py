@@ -18,7 +18,11 @@ from radiogenomics.features.texture import _size_matrix
 from radiogenomics.features.texture._neighbourhood import neighbours
 from radiogenomics.features.texture._reduce import average_groups
 from radiogenomics.features.texture._size_matrix import GENERIC_NAMES
-from radiogenomics.features.texture._validation import TextureInputError, prepare_grid
+from radiogenomics.features.texture._validation import (
+    TextureInputError,
+    compact_levels,
+    prepare_grid,
+)
 from radiogenomics.features.texture.aggregation import VOLUME_AGGREGATIONS, parse_volume
 from radiogenomics.features.texture.directions import check_distance, neighbourhood_offsets
 
@@ -47,10 +51,11 @@ FEATURE_NAMES = tuple(NAMES.values())
 
 
 def ngldm_counts(grid, n_levels, distance, alpha, in_plane):
-    """Return NGLDM counts per slice, shape (z, Ng, Nd), or (1, Ng, Nd) for the volume.
+    """Return NGLDM counts per slice, shape (z, m, Nd), or (1, m, Nd) for the volume.
 
-    The second value contains the dependence count of each of the Nd columns. Counts that
-    occur nowhere are left out.
+    The second value contains the dependence count of each of the Nd columns and the third
+    the grey level of each of the m rows. Dependence counts and grey levels that occur
+    nowhere are left out.
     """
     offsets = neighbourhood_offsets(distance, in_plane)
     dependence = np.ones(grid.shape, dtype=np.int32)
@@ -62,9 +67,12 @@ def ngldm_counts(grid, n_levels, distance, alpha, in_plane):
         np.nonzero(inside)[0] if in_plane else np.zeros(np.count_nonzero(inside), dtype=np.int64)
     )
     n_slices = grid.shape[0] if in_plane else 1
-    return _size_matrix.slice_matrices(
-        grid[inside], dependence[inside], slice_index, n_slices, n_levels
+    # Dependence uses the original levels (alpha compares them); rows use compact levels.
+    compact, present = compact_levels(grid, n_levels)
+    counts, dependences = _size_matrix.slice_matrices(
+        compact[inside], dependence[inside], slice_index, n_slices, len(present)
     )
+    return counts, dependences, present
 
 
 def ngldm_features(
@@ -110,16 +118,20 @@ def ngldm_features(
     per_slice = None
     for method in methods:
         if method == "3d":
-            counts, dependences = ngldm_counts(grid, n_levels, distance, alpha, in_plane=False)
+            counts, dependences, present = ngldm_counts(
+                grid, n_levels, distance, alpha, in_plane=False
+            )
         else:
             if per_slice is None:
                 per_slice = ngldm_counts(grid, n_levels, distance, alpha, in_plane=True)
-            counts, dependences = per_slice
+            counts, dependences, present = per_slice
             if method == "2.5d":
                 counts = counts.sum(axis=0, keepdims=True)
         # Every ROI voxel is the centre of one neighbourhood, so N_v equals the count total.
         n_voxels = counts.sum(axis=(1, 2))
-        compute = functools.partial(_size_matrix.size_matrix_features, sizes=dependences)
+        compute = functools.partial(
+            _size_matrix.size_matrix_features, sizes=dependences, grey_levels=present
+        )
         values = average_groups(compute, GENERIC_NAMES, counts, n_voxels)
         result.update(_size_matrix.rename(values, NAMES, VOLUME_AGGREGATIONS[method].suffix))
     return result

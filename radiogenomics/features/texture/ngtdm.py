@@ -16,7 +16,7 @@ import numpy as np
 
 from radiogenomics.features.texture import _reduce
 from radiogenomics.features.texture._neighbourhood import neighbours
-from radiogenomics.features.texture._validation import prepare_grid
+from radiogenomics.features.texture._validation import compact_levels, prepare_grid
 from radiogenomics.features.texture.aggregation import VOLUME_AGGREGATIONS, parse_volume
 from radiogenomics.features.texture.directions import check_distance, neighbourhood_offsets
 
@@ -32,9 +32,10 @@ FEATURE_NAMES = (
 
 
 def ngtdm_columns(grid: np.ndarray, n_levels: int, distance: int, in_plane: bool):
-    """Return :math:`s_i` and :math:`n_i` per slice, each of shape (z, Ng).
+    """Return :math:`s_i` and :math:`n_i` per slice, and the grey level of each column.
 
-    Slices are summed into one row unless ``in_plane``.
+    ``s`` and ``n`` have shape (z, m), with slices summed into one row unless ``in_plane``;
+    the m columns are the grey levels present in the ROI.
     """
     offsets = neighbourhood_offsets(distance, in_plane)
     total = np.zeros(grid.shape, dtype=np.float64)
@@ -48,24 +49,31 @@ def ngtdm_columns(grid: np.ndarray, n_levels: int, distance: int, in_plane: bool
     difference = np.abs(centre - total[valid] / count[valid])
     n_slices = grid.shape[0] if in_plane else 1
     slice_index = np.nonzero(valid)[0] if in_plane else np.zeros(len(centre), dtype=np.int64)
-    code = slice_index * n_levels + centre - 1
-    s = np.bincount(code, weights=difference, minlength=n_slices * n_levels)
-    n = np.bincount(code, minlength=n_slices * n_levels).astype(np.float64)
-    return s.reshape(n_slices, n_levels), n.reshape(n_slices, n_levels)
+    compact, present = compact_levels(grid, n_levels)
+    size = len(present)
+    code = slice_index * size + compact[valid].astype(np.intp) - 1
+    s = np.bincount(code, weights=difference, minlength=n_slices * size)
+    n = np.bincount(code, minlength=n_slices * size).astype(np.float64)
+    return s.reshape(n_slices, size), n.reshape(n_slices, size), present
 
 
-def ngtdm_column_features(s: np.ndarray, n: np.ndarray) -> dict[str, float]:
+def ngtdm_column_features(
+    s: np.ndarray, n: np.ndarray, levels: np.ndarray | None = None
+) -> dict[str, float]:
     """Compute coarseness, contrast, busyness, complexity and strength of one NGTDM.
 
-    ``s`` and ``n`` have length Ng. Features left undefined by a region with one grey level
-    or no grey tone differences (zero denominators) are NaN.
+    ``s`` and ``n`` have one entry per grey level in ``levels`` (default 1..len(s)).
+    Features left undefined by a region with one grey level or no grey tone differences
+    (zero denominators) are NaN.
     """
     n_valid = n.sum()
     if n_valid == 0:
         return dict.fromkeys(FEATURE_NAMES, float("nan"))
     p = n / n_valid
     present = p > 0
-    i = np.arange(1, len(p) + 1, dtype=np.float64)[present]
+    if levels is None:
+        levels = np.arange(1, len(p) + 1)
+    i = np.asarray(levels, dtype=np.float64)[present]
     p, s = p[present], s[present]
     n_present = len(p)
     weighted = np.sum(p * s)
@@ -137,16 +145,19 @@ def ngtdm_features(levels, roi, n_levels, aggregation="3d", distance=1) -> dict[
         in_plane = method != "3d"
         if in_plane not in cache:
             cache[in_plane] = ngtdm_columns(grid, n_levels, distance, in_plane)
-        s, n = cache[in_plane]
+        s, n, present = cache[in_plane]
         if method == "2d":
             rows = [
-                ngtdm_column_features(s_k, n_k)
+                ngtdm_column_features(s_k, n_k, present)
                 for s_k, n_k in zip(s, n, strict=True)
                 if n_k.sum() > 0
             ]
         else:
             merged_s, merged_n = s.sum(axis=0), n.sum(axis=0)
-            rows = [ngtdm_column_features(merged_s, merged_n)] if merged_n.sum() > 0 else []
+            if merged_n.sum() > 0:
+                rows = [ngtdm_column_features(merged_s, merged_n, present)]
+            else:
+                rows = []
         suffix = VOLUME_AGGREGATIONS[method].suffix
         method_result = {}
         for name in FEATURE_NAMES:

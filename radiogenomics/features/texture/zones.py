@@ -20,7 +20,7 @@ from scipy import ndimage
 from radiogenomics.features.texture import _size_matrix
 from radiogenomics.features.texture._reduce import average_groups
 from radiogenomics.features.texture._size_matrix import GENERIC_NAMES
-from radiogenomics.features.texture._validation import prepare_grid
+from radiogenomics.features.texture._validation import compact_levels, prepare_grid
 from radiogenomics.features.texture.aggregation import VOLUME_AGGREGATIONS, parse_volume
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,8 @@ def _per_slice_voxels(grid: np.ndarray) -> np.ndarray:
 
 
 def _zone_features(grid, n_levels, methods, names, morph=None) -> dict[str, float]:
+    grid, present = compact_levels(grid, n_levels)
+    n_levels = len(present)
     result: dict[str, float] = {}
     for method in methods:
         in_plane = method != "3d"
@@ -134,7 +136,9 @@ def _zone_features(grid, n_levels, methods, names, morph=None) -> dict[str, floa
             )
             n_voxels = np.array([float(np.count_nonzero(grid))])
 
-        compute = functools.partial(_size_matrix.size_matrix_features, sizes=columns)
+        compute = functools.partial(
+            _size_matrix.size_matrix_features, sizes=columns, grey_levels=present
+        )
         values = average_groups(compute, GENERIC_NAMES, matrices, n_voxels)
         result.update(_size_matrix.rename(values, names, VOLUME_AGGREGATIONS[method].suffix))
     return result

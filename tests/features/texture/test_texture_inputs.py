@@ -251,3 +251,72 @@ def test_docstring_examples(module):
     failed, attempted = doctest.testmod(importlib.import_module(module))
     assert attempted > 0
     assert failed == 0
+
+
+def test_glcm_absent_levels_match_full_matrices():
+    """Matrices over the present levels give the features of the full Ng x Ng matrices."""
+    from radiogenomics.features.texture import _reduce, glcm
+    from radiogenomics.features.texture._validation import prepare_grid
+
+    rng = np.random.default_rng(3)
+    levels = rng.choice([3, 17, 40], size=(4, 6, 7))
+    roi = rng.random(levels.shape) > 0.15
+    methods = list(texture.DIRECTIONAL_AGGREGATIONS)
+    result = texture.glcm_features(levels, roi, 40, methods)
+
+    grid, _ = prepare_grid(levels, roi, 40)
+    in_plane, cross = glcm.glcm_counts(grid, 40, 1, per_slice=True, volume=True)
+    for method in methods:
+        groups = _reduce.directional_groups(method, in_plane, cross)
+        expected = _reduce.average_groups(glcm.glcm_matrix_features, glcm.FEATURE_NAMES, groups)
+        suffix = texture.DIRECTIONAL_AGGREGATIONS[method].suffix
+        for name, value in expected.items():
+            assert result[f"{name}_{suffix}"] == pytest.approx(value, nan_ok=True), (method, name)
+
+
+def test_glcm_many_absent_levels_small_memory():
+    """A million-level discretisation with 3 levels present needs 3 x 3 matrices only."""
+    import tracemalloc
+
+    levels = constant_cube() * 250_000
+    levels[2, 2, 2] = 1
+    levels[1, 1, 1] = 999_999
+    tracemalloc.start()
+    result = texture.glcm_features(
+        levels, levels > 0, 1_000_000, list(texture.DIRECTIONAL_AGGREGATIONS)
+    )
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 64 * 2**20
+    assert result["cm_joint_avg_3D_comb"] > 1
+
+
+@pytest.mark.parametrize("compute, method", ALL_FAMILIES)
+def test_absent_levels_keep_features(compute, method):
+    """Spreading the same levels over a 1000-level scale changes only level-valued terms.
+
+    Multiplying every level by 10 leaves size, zone and dependence structure as it is, so
+    features without grey level weights must not change, and the matrices stay small.
+    """
+    rng = np.random.default_rng(11)
+    levels = rng.integers(1, 5, size=(4, 6, 6))
+    roi = rng.random(levels.shape) > 0.2
+    base = compute(levels, roi, 4, method)
+    spread = compute(levels * 10, roi, 1000, method)
+    unchanged = [
+        "rlm_sre_3D_avg",
+        "rlm_glnu_3D_avg",
+        "szm_zsnu_3D",
+        "szm_glnu_norm_3D",
+        "dzm_sde_3D",
+        "ngl_dc_entr_3D",
+        "cm_joint_entr_3D_avg",
+        "cm_energy_3D_avg",
+    ]
+    for name in unchanged:
+        if name in base:
+            assert spread[name] == pytest.approx(base[name]), name
+    scaled = {"cm_contrast_3D_avg": 100.0, "rlm_gl_var_3D_avg": 100.0, "szm_gl_var_3D": 100.0}
+    for name, factor in scaled.items():
+        if name in base:
+            assert spread[name] == pytest.approx(base[name] * factor), name

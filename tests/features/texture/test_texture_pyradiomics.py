@@ -127,7 +127,8 @@ def test_pyradiomics_brain1_ngtdm_matrix(data_root, brain1):
     """PyRadiomics stores n_i, s_i and the grey level i as three columns."""
     levels, roi, n_levels = brain1
     grid, _ = prepare_grid(levels, roi, n_levels)
-    s, n = ngtdm.ngtdm_columns(grid, n_levels, 1, in_plane=False)
+    s, n, present = ngtdm.ngtdm_columns(grid, n_levels, 1, in_plane=False)
+    np.testing.assert_array_equal(present, np.arange(1, n_levels + 1))
     expected = np.load(data_root / "pyradiomics" / "baseline_matrices" / "brain1_ngtdm.npy")
     np.testing.assert_allclose(n[0], expected[:, 0])
     np.testing.assert_allclose(s[0], expected[:, 1])
@@ -137,7 +138,8 @@ def test_pyradiomics_brain1_ngtdm_matrix(data_root, brain1):
 def test_pyradiomics_brain1_gldm_matrix(data_root, brain1):
     levels, roi, n_levels = brain1
     grid, _ = prepare_grid(levels, roi, n_levels)
-    counts, dependences = ngldm.ngldm_counts(grid, n_levels, 1, 0, in_plane=False)
+    counts, dependences, present = ngldm.ngldm_counts(grid, n_levels, 1, 0, in_plane=False)
+    np.testing.assert_array_equal(present, np.arange(1, n_levels + 1))
     expected = np.load(data_root / "pyradiomics" / "baseline_matrices" / "brain1_gldm.npy")
     # PyRadiomics keeps dependence counts 1..max; all of them occur in brain1.
     np.testing.assert_array_equal(dependences, np.arange(1, expected.shape[1] + 1))
