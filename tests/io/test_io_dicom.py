@@ -293,3 +293,40 @@ def test_convert_command_reports_bad_folder(tmp_path, capsys):
     assert code == 1
     assert "DICOM folder not found" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_uneven_slice_spacing_rejected(series_copy):
+    target = _sorted_by_height(series_copy)[30]
+    dataset = pydicom.dcmread(target)
+    position = [float(value) for value in dataset.ImagePositionPatient]
+    dataset.ImagePositionPatient = [position[0], position[1], position[2] + 1.0]
+    dataset.save_as(target)
+    with pytest.raises(DicomError, match="non-uniform slice spacing"):
+        read_dicom_series(target.parent)
+
+
+def test_structure_set_beside_series_skipped(phantom, nifti_image):
+    image = read_dicom_series(phantom / "dicom")
+    assert np.array_equal(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(nifti_image))
+
+
+def test_rtstruct_half_voxel_shift_detected(ct_image, phantom, nifti_mask):
+    # A grid shifted by half a voxel in-plane must fail the 0.995 Dice bound that the
+    # unshifted grid passes, or the bound could not detect an offset.
+    shifted = sitk.Image(ct_image)
+    spacing = np.array(ct_image.GetSpacing())
+    shifted.SetOrigin(tuple(np.array(ct_image.GetOrigin()) + [spacing[0] / 2, spacing[1] / 2, 0]))
+    masks = read_rtstruct(phantom / "dicom" / "mask" / "DCM_RS_00060.dcm", shifted)
+    mask = sitk.GetArrayFromImage(masks["GTV-1"]).astype(bool)
+    assert 0.95 < dice(mask, nifti_mask) < 0.995
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_convert_command_with_seg(phantom, seg_file, tmp_path, nifti_mask):
+    out = tmp_path / "converted"
+    code = main(
+        ["convert", str(phantom / "dicom" / "image"), "--seg", str(seg_file), "--out", str(out)]
+    )
+    assert code == 0
+    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(out / "mask_GTV-1.nii.gz"))).astype(bool)
+    assert np.array_equal(mask, nifti_mask)

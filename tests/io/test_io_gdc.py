@@ -381,3 +381,19 @@ def test_fetch_gdc_reports_timeout(archive_server, tmp_path, capsys):
     assert code == 1
     assert "timed out" in capsys.readouterr().err
     assert not (tmp_path / "c.csv").exists()
+
+
+def test_cases_sends_expand_and_filter(archive_server, data_root):
+    case = load_sample(data_root, "cases_by_id_expand_diagnoses.json")["data"]
+    archive_server.route("POST", "/cases", paged_search([case]))
+    client = GdcClient(archive_server.url, **FAST)
+
+    hits = client.cases("TCGA-BRCA", expand=["diagnoses", "demographic"])
+
+    assert hits[0]["diagnoses"][0]["tumor_stage"] == "stage iia"
+    body = archive_server.log[0].json()
+    assert body["expand"] == "diagnoses,demographic"
+    assert body["filters"] == {
+        "op": "in",
+        "content": {"field": "project.project_id", "value": ["TCGA-BRCA"]},
+    }

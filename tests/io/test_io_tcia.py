@@ -225,3 +225,25 @@ def test_fetch_command_writes_report(archive_server, series_zip, tmp_path, capsy
     report = (out / "download_report.csv").read_text()
     assert "downloaded" in report
     assert str(out / "download_report.csv") in capsys.readouterr().out
+
+
+def test_series_listing_query(archive_server):
+    rows = [
+        {"SeriesInstanceUID": "1.2.3", "Modality": "CT", "ImageCount": 120},
+        {"SeriesInstanceUID": "1.2.4", "Modality": "RTSTRUCT", "ImageCount": 1},
+    ]
+    archive_server.route("GET", "/getSeries", Reply.json(rows))
+    client = TciaClient(archive_server.url, **FAST)
+
+    table = client.series(collection="NSCLC-Radiomics", modality="CT")
+
+    assert table["SeriesInstanceUID"].tolist() == ["1.2.3", "1.2.4"]
+    assert archive_server.log[-1].query == {"Collection": ["NSCLC-Radiomics"], "Modality": ["CT"]}
+
+
+def test_unknown_series_reported(archive_server, tmp_path):
+    archive_server.route("GET", "/getSeries", Reply.json([]))
+    client = TciaClient(archive_server.url, **FAST)
+    report = client.download_series(["1.2.3"], tmp_path, raise_on_error=False)
+    assert report["status"].tolist() == ["failed"]
+    assert "TCIA lists no series 1.2.3" in report["error"].iloc[0]
