@@ -34,8 +34,8 @@ FEATURE_NAMES = (
 def ngtdm_columns(grid: np.ndarray, n_levels: int, distance: int, in_plane: bool):
     """Return :math:`s_i` and :math:`n_i` per slice, and the grey level of each column.
 
-    ``s`` and ``n`` have shape (z, m), with slices summed into one row unless ``in_plane``;
-    the m columns are the grey levels present in the ROI.
+    ``s`` and ``n`` have shape (z, m). Unless ``in_plane``, slices are summed into one row.
+    The m columns are the grey levels present in the ROI.
     """
     offsets = neighbourhood_offsets(distance, in_plane)
     total = np.zeros(grid.shape, dtype=np.float64)

@@ -110,20 +110,28 @@ def _per_slice_voxels(grid: np.ndarray) -> np.ndarray:
     return np.count_nonzero(grid.reshape(grid.shape[0], -1), axis=1).astype(float)
 
 
+def _zones_with_sizes(grid, in_plane, morph):
+    """Return grey level, size (or edge distance when ``morph`` is given) and slice per zone."""
+    labels, zone_levels, sizes, zone_slices = zone_table(grid, in_plane)
+    if morph is None:
+        return zone_levels, sizes, zone_slices
+    distance = edge_distance(morph, in_plane)
+    zone_distance = np.full(len(sizes) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(zone_distance, labels.ravel(), distance.ravel().astype(np.int64))
+    return zone_levels, zone_distance[1:], zone_slices
+
+
 def _zone_features(grid, n_levels, methods, names, morph=None) -> dict[str, float]:
     grid, present = compact_levels(grid, n_levels)
     n_levels = len(present)
     result: dict[str, float] = {}
+    zones_by_plane: dict[bool, tuple] = {}
     for method in methods:
+        # The 2D and 2.5D methods share the in-plane zones and distances.
         in_plane = method != "3d"
-        labels, zone_levels, sizes, zone_slices = zone_table(grid, in_plane)
-        if morph is not None:
-            distance = edge_distance(morph, in_plane)
-            zone_size = np.full(len(sizes) + 1, np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(zone_size, labels.ravel(), distance.ravel().astype(np.int64))
-            zone_size = zone_size[1:]
-        else:
-            zone_size = sizes
+        if in_plane not in zones_by_plane:
+            zones_by_plane[in_plane] = _zones_with_sizes(grid, in_plane, morph)
+        zone_levels, zone_size, zone_slices = zones_by_plane[in_plane]
 
         if method == "2d":
             matrices, columns = _size_matrix.slice_matrices(
