@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from radiogenomics.errors import TableError
-from radiogenomics.io.atomic import atomic_folder
+from radiogenomics.io.atomic import PARTIAL_SUFFIX, atomic_folder
 from radiogenomics.io.endpoints import TCIA_BASE_URL
 from radiogenomics.io.exceptions import ArchiveError, DownloadError
 from radiogenomics.io.http import HttpClient
@@ -314,6 +315,13 @@ class TciaClient:
             logger.warning(
                 "Series %s has %d of %d images on disk; fetching it again", uid, present, expected
             )
+
+        # Extraction folders of a run that was killed; the zip's own .partial file is kept
+        # because the download resumes from it.
+        for stale in out_dir.glob(f".{uid}.*{PARTIAL_SUFFIX}"):
+            if stale.is_dir():
+                logger.info("Removing %s left by an interrupted run", stale)
+                shutil.rmtree(stale, ignore_errors=True)
 
         archive = out_dir / f".{uid}.zip"
         self.http.download("getImage", archive, params={"SeriesInstanceUID": uid})

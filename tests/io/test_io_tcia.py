@@ -247,3 +247,16 @@ def test_unknown_series_reported(archive_server, tmp_path):
     report = client.download_series(["1.2.3"], tmp_path, raise_on_error=False)
     assert report["status"].tolist() == ["failed"]
     assert "TCIA lists no series 1.2.3" in report["error"].iloc[0]
+
+
+def test_stale_extraction_folder_removed(archive_server, series_zip, tmp_path):
+    payload, count = series_zip
+    serve_series(archive_server, payload, count)
+    stale = tmp_path / f".{SERIES}.abc123.partial"
+    stale.mkdir()
+    (stale / "1-001.dcm").write_bytes(b"half written")
+    client = TciaClient(archive_server.url, **FAST)
+
+    client.download_series([SERIES], tmp_path)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == [SERIES]
