@@ -15,7 +15,6 @@ import functools
 import logging
 
 import numpy as np
-from scipy import ndimage
 
 from radiogenomics.features.texture import _size_matrix
 from radiogenomics.features.texture._reduce import average_groups
@@ -98,6 +97,8 @@ def edge_distance(morph: np.ndarray, in_plane: bool) -> np.ndarray:
 
     Voxels on the edge of the mask get 1. ``morph`` must have a background border.
     """
+    from scipy import ndimage
+
     if in_plane:
         metric = np.zeros((3, 3, 3), dtype=bool)
         metric[1] = ndimage.generate_binary_structure(2, 1)
