@@ -1,9 +1,24 @@
 """Catalogue of the texture features: family, IBSI tag, IBSI code and PyRadiomics name.
 
 A column name is the IBSI tag followed by the suffix of its aggregation method, for example
-``cm_joint_max`` + ``3D_avg``; see :func:`column_name`. The PyRadiomics name is given where
-PyRadiomics 3.x computes the same quantity for the IBSI method it uses (3D averaged over
-directions for GLCM and GLRLM, 3D for the others) and None where its definition differs.
+``cm_joint_max`` + ``3D_avg``; see :func:`column_name`.
+
+The PyRadiomics name is given where PyRadiomics computes the same quantity, and the test
+suite checks each against the PyRadiomics brain1 baseline to 1e-9. PyRadiomics' 3D GLCM and
+GLRLM are the IBSI ``3d_avg`` methods (features per direction, averaged). Its GLSZM, NGTDM
+and GLDM are the ``3d`` methods. With ``force2D`` they become ``2.5d_avg`` and ``2.5d``.
+Differences:
+
+- PyRadiomics has no GLDZM, no normalised NGLDM grey level non-uniformity and no dependence
+  count percentage or energy; its GLCM has no sum variance or dissimilarity (equal to
+  cluster tendency and difference average). These IBSI features have no PyRadiomics name.
+- PyRadiomics' GLCM ``MCC`` (maximal correlation coefficient) has no IBSI definition and is
+  not computed here.
+- PyRadiomics sets :math:`N_g` of the normalised inverse difference (moment) to the highest
+  grey level in the ROI; pass that as ``n_levels`` to reproduce it.
+- Where a denominator is zero (a flat region, a single voxel), PyRadiomics 3.x returns
+  fixed values: 1 for the GLCM correlation, :math:`10^6` for NGTDM coarseness and 0 for
+  NGTDM busyness and strength. Here those features are NaN, with a logged reason.
 """
 
 from __future__ import annotations
