@@ -10,8 +10,8 @@ and GLDM are the ``3d`` methods. With ``force2D`` they become ``2.5d_avg`` and `
 Differences:
 
 - PyRadiomics has no GLDZM, no normalised NGLDM grey level non-uniformity and no dependence
-  count percentage or energy; its GLCM has no sum variance or dissimilarity (equal to
-  cluster tendency and difference average). These IBSI features have no PyRadiomics name.
+  count percentage or energy. Its GLCM has no sum variance or dissimilarity, which equal
+  cluster tendency and difference average. These IBSI features have no PyRadiomics name.
 - PyRadiomics' GLCM ``MCC`` (maximal correlation coefficient) has no IBSI definition and is
   not computed here.
 - PyRadiomics sets :math:`N_g` of the normalised inverse difference (moment) to the highest
