@@ -1,0 +1,149 @@
+"""DCE series: checks, relative enhancement and the NIfTI, NRRD and DICOM readers."""
+
+import numpy as np
+import pydicom
+import pytest
+import SimpleITK as sitk
+from pydicom.dataset import FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+
+from radiogenomics.features.dce import DCESeries, read_dce_dicom, read_dce_stack
+
+SHAPE = (4, 6, 5)
+
+
+def frames_with_values(n_frames=4):
+    rng = np.random.default_rng(0)
+    base = 2.0 * rng.integers(25, 75, SHAPE)  # even, so every frame is integer-valued
+    return np.stack([base * (1 + 0.5 * k) for k in range(n_frames)])
+
+
+def test_relative_enhancement_is_fraction():
+    frames = frames_with_values()
+    series = DCESeries(frames, [0, 60, 120, 180], (2.0, 1.0, 1.0))
+    enhancement = series.relative_enhancement()
+    np.testing.assert_allclose(enhancement[:, 0, 0, 0], [0.5, 1.0, 1.5])
+    mask = np.zeros(SHAPE, dtype=bool)
+    mask[1, 2, 3] = True
+    np.testing.assert_allclose(series.relative_enhancement(mask), [[0.5, 1.0, 1.5]])
+
+
+def test_zero_baseline_gives_nan():
+    frames = frames_with_values()
+    frames[:, 0, 0, 0] = [0.0, 10.0, 20.0, 30.0]
+    enhancement = DCESeries(frames, [0, 60, 120, 180]).relative_enhancement()
+    assert np.isnan(enhancement[:, 0, 0, 0]).all()
+
+
+def test_kinetic_clock_starts_at_60_s():
+    series = DCESeries(frames_with_values(), [0, 95, 185, 275])
+    np.testing.assert_allclose(series.kinetic_times(), [60, 150, 240])
+
+
+@pytest.mark.parametrize(
+    ("times", "message"),
+    [([0, 60, 60, 120], "strictly increasing"), ([0, 60, 120], "one acquisition time")],
+)
+def test_series_rejects_bad_times(times, message):
+    with pytest.raises(ValueError, match=message):
+        DCESeries(frames_with_values(), times)
+
+
+def test_series_rejects_two_frames():
+    with pytest.raises(ValueError, match="at least two post-contrast"):
+        DCESeries(frames_with_values(2), [0, 60])
+
+
+@pytest.mark.parametrize("suffix", [".nii.gz", ".nrrd"])
+def test_read_stack(tmp_path, suffix):
+    frames = frames_with_values()
+    paths = []
+    for index, frame in enumerate(frames):
+        image = sitk.GetImageFromArray(frame.astype(np.int16))
+        image.SetSpacing((0.7, 0.8, 2.0))
+        image.SetOrigin((10.0, -5.0, 3.0))
+        path = tmp_path / f"frame{index}{suffix}"
+        sitk.WriteImage(image, str(path))
+        paths.append(path)
+    series = read_dce_stack(paths, [0, 90, 180, 270])
+    np.testing.assert_array_equal(series.frames, frames)
+    assert series.spacing == pytest.approx((2.0, 0.8, 0.7))
+    assert series.origin == pytest.approx((3.0, -5.0, 10.0))
+
+
+def test_read_stack_rejects_other_grid(tmp_path):
+    paths = []
+    for index, size in enumerate([(5, 6, 4), (5, 6, 4), (5, 6, 3)]):
+        image = sitk.Image(size, sitk.sitkInt16)
+        path = tmp_path / f"frame{index}.nii.gz"
+        sitk.WriteImage(image, str(path))
+        paths.append(path)
+    with pytest.raises(ValueError, match="different grid"):
+        read_dce_stack(paths, [0, 60, 120])
+
+
+def write_dicom_slice(path, pixels, z_mm, series_uid, acquisition_time, temporal=None):
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = MRImageStorage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    dataset = pydicom.Dataset()
+    dataset.file_meta = meta
+    dataset.SOPClassUID = MRImageStorage
+    dataset.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    dataset.SeriesInstanceUID = series_uid
+    dataset.Modality = "MR"
+    dataset.AcquisitionTime = acquisition_time
+    if temporal is not None:
+        dataset.TemporalPositionIdentifier = temporal
+    dataset.ImagePositionPatient = [0.0, 0.0, z_mm]
+    dataset.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    dataset.PixelSpacing = [0.8, 0.7]
+    dataset.SliceThickness = 2.0
+    dataset.Rows, dataset.Columns = pixels.shape
+    dataset.SamplesPerPixel = 1
+    dataset.PhotometricInterpretation = "MONOCHROME2"
+    dataset.BitsAllocated = 16
+    dataset.BitsStored = 16
+    dataset.HighBit = 15
+    dataset.PixelRepresentation = 0
+    dataset.PixelData = pixels.astype(np.uint16).tobytes()
+    dataset.save_as(path, enforce_file_format=True)
+
+
+ACQUISITION_TIMES = ["101500", "101630.5", "101800", "101930"]
+
+
+@pytest.mark.parametrize("layout", ["series per time point", "temporal positions"])
+def test_read_dicom_orders_by_acquisition_time(tmp_path, layout):
+    frames = frames_with_values()
+    one_series = generate_uid()
+    # Files are written in a shuffled order with uninformative names.
+    jobs = [(t, z) for t in range(len(frames)) for z in range(SHAPE[0])]
+    order = np.random.default_rng(1).permutation(len(jobs))
+    series_uids = [generate_uid() for _ in frames]
+    for file_index, job in enumerate(order):
+        t, z = jobs[job]
+        if layout == "series per time point":
+            uid, temporal = series_uids[t], None
+        else:
+            uid, temporal = one_series, t + 1
+        write_dicom_slice(
+            tmp_path / f"IM{file_index:04d}", frames[t, z], 2.0 * z, uid,
+            ACQUISITION_TIMES[t], temporal,
+        )
+    series = read_dce_dicom(tmp_path)
+    np.testing.assert_array_equal(series.frames, frames)
+    np.testing.assert_allclose(series.times, [0.0, 90.5, 180.0, 270.0])
+    assert series.spacing == pytest.approx((2.0, 0.8, 0.7))
+
+
+def test_read_dicom_needs_three_time_points(tmp_path):
+    frames = frames_with_values(2)
+    for t in range(2):
+        uid = generate_uid()
+        for z in range(SHAPE[0]):
+            write_dicom_slice(tmp_path / f"t{t}z{z}.dcm", frames[t, z], 2.0 * z, uid,
+                              ACQUISITION_TIMES[t])
+    with pytest.raises(ValueError, match="2 time point"):
+        read_dce_dicom(tmp_path)
