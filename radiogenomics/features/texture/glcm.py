@@ -82,15 +82,18 @@ def glcm_counts(grid: np.ndarray, n_levels: int, distance: int, per_slice: bool,
     in_plane = np.stack(
         [_count_direction(grid, d, n_levels, distance, per_slice) for d in DIRECTIONS_2D]
     )
-    cross = None
-    if volume:
-        cross = np.stack(
-            [
-                _count_direction(grid, d, n_levels, distance, per_slice=False)[0]
-                for d in DIRECTIONS_3D[len(DIRECTIONS_2D) :]
-            ]
-        )
+    cross = _cross_counts(grid, n_levels, distance) if volume else None
     return in_plane, cross
+
+
+def _cross_counts(grid, n_levels, distance) -> np.ndarray:
+    """Return counts of the 9 directions that cross slices, shape (9, Ng, Ng)."""
+    return np.stack(
+        [
+            _count_direction(grid, d, n_levels, distance, per_slice=False)[0]
+            for d in DIRECTIONS_3D[len(DIRECTIONS_2D) :]
+        ]
+    )
 
 
 def _count_direction(grid, direction, n_levels, distance, per_slice) -> np.ndarray:
@@ -301,7 +304,7 @@ def glcm_features(levels, roi, n_levels, aggregation="3d_avg", distance=1) -> di
         averaged, in_plane = _slice_method_features(
             compact, present, n_levels, distance, slice_methods
         )
-        cross = glcm_counts(compact, size, distance, False, volume)[1] if volume else None
+        cross = _cross_counts(compact, size, distance) if volume else None
     else:
         in_plane, cross = glcm_counts(compact, size, distance, False, volume)
 
