@@ -84,8 +84,8 @@ def _extract_case(case: dict, settings_values: dict, parts: Path):
         row = extract(case["image"], case["mask"], settings)
     except Exception as error:  # noqa: BLE001 - one bad case must not stop the batch
         return case["id"], None, f"{type(error).__name__}: {error}"
-    _write_json(parts / f"{_safe_name(case['id'])}.json", {"id": case["id"], **row.to_dict()})
-    return case["id"], row.to_dict(), None
+    _write_json(parts / f"{_safe_name(case['id'])}.json", {"id": case["id"], **row})
+    return case["id"], row, None
 
 
 def _safe_name(case_id: str) -> str:

@@ -38,12 +38,15 @@ class Volume:
         World position in mm of voxel ``[0, 0, 0]``, in ITK order ``(x, y, z)``.
     direction : tuple of float
         Direction cosines, 9 values row-major, in ITK order.
+    source : object, optional
+        The object that owns the memory of ``array`` when it is a view (a SimpleITK image).
     """
 
     array: np.ndarray
     spacing: tuple[float, float, float]
     origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
     direction: tuple[float, ...] = field(default=_IDENTITY)
+    source: object = field(default=None, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -61,8 +64,12 @@ class Volume:
         return image
 
     @classmethod
-    def from_sitk(cls, image) -> Volume:
-        """Build a volume from a ``SimpleITK.Image`` (2-D images get one slice)."""
+    def from_sitk(cls, image, view: bool = False) -> Volume:
+        """Build a volume from a ``SimpleITK.Image`` (2-D images get one slice).
+
+        With ``view=True`` the array shares the image's memory instead of copying it, and
+        stays valid only while the returned volume (which keeps the image) is alive.
+        """
         import SimpleITK as sitk
 
         if image.GetDimension() == 2:
@@ -77,16 +84,17 @@ class Volume:
                 f"expected a scalar image, got {image.GetNumberOfComponentsPerPixel()} "
                 "components per voxel; convert colour or vector images to one channel"
             )
-        array = sitk.GetArrayFromImage(image)
+        array = sitk.GetArrayViewFromImage(image) if view else sitk.GetArrayFromImage(image)
         return cls(
             array=array,
             spacing=tuple(float(s) for s in image.GetSpacing()[::-1]),
             origin=tuple(float(o) for o in image.GetOrigin()),
             direction=tuple(float(d) for d in image.GetDirection()),
+            source=image if view else None,
         )
 
 
-def read_volume(source, spacing=None) -> Volume:
+def read_volume(source, spacing=None, view: bool = False) -> Volume:
     """Read an image from a file, a DICOM folder, an array or a SimpleITK image.
 
     Parameters
@@ -97,6 +105,9 @@ def read_volume(source, spacing=None) -> Volume:
     spacing : sequence of 3 float, optional
         Voxel size in mm in ``(z, y, x)`` order. Required for numpy arrays, ignored
         otherwise.
+    view : bool
+        Share the memory of a file or SimpleITK image instead of copying it; see
+        :meth:`Volume.from_sitk`. This saves one copy of the image during extraction.
 
     Returns
     -------
@@ -107,9 +118,9 @@ def read_volume(source, spacing=None) -> Volume:
     if isinstance(source, np.ndarray):
         return _volume_from_array(source, spacing)
     if isinstance(source, (str, Path)):
-        return Volume.from_sitk(_read_path(Path(source)))
+        return Volume.from_sitk(_read_path(Path(source)), view=view)
     if type(source).__name__ == "Image" and hasattr(source, "GetSpacing"):
-        return Volume.from_sitk(source)
+        return Volume.from_sitk(source, view=view)
     raise ImageError(
         f"cannot read an image from a {type(source).__name__}; pass a file path, a DICOM "
         "folder, a numpy array with spacing or a SimpleITK image"
@@ -186,8 +197,7 @@ def select_label(mask: Volume, label: int | None = None) -> Volume:
                 "the mask contains fractional or non-finite values; threshold it into a label "
                 "map (for example mask >= 0.5) before extraction"
             )
-    present = np.unique(values)
-    labels = [_as_label(v) for v in present if v != 0]
+    labels = [_as_label(v) for v in np.unique(values[values != 0])]
     if not labels:
         raise ImageError("the mask is empty: it contains no non-zero voxel")
     if label is None:
@@ -294,18 +304,17 @@ def load_image_and_mask(
     Returns
     -------
     image : Volume
-        Image with float64 voxels.
+        Image with its stored voxel type.
     mask : Volume
         Boolean mask on the image grid.
     """
-    image = read_volume(image, spacing)
+    image = read_volume(image, spacing, view=True)
     if isinstance(mask, np.ndarray):
         # A bare array carries no geometry, so it takes the image's.
         mask = _volume_from_array(mask, image.spacing)
         mask = Volume(mask.array, image.spacing, image.origin, image.direction)
     else:
-        mask = read_volume(mask)
+        mask = read_volume(mask, view=True)
     mask = check_geometry(image, mask, tolerance=tolerance, resample_mask=resample_mask)
     mask = select_label(mask, label)
-    image = Volume(image.array.astype(np.float64), image.spacing, image.origin, image.direction)
     return image, mask

@@ -67,7 +67,7 @@ def _ellipsoid_area(a: float, b: float, c: float) -> float:
     Uses the Legendre series of the IBSI manual (feature "area density - approximate
     enclosing ellipsoid"), truncated after 20 terms.
     """
-    from scipy.special import eval_legendre
+    from numpy.polynomial import legendre
 
     if a <= 0:
         return np.nan
@@ -78,7 +78,8 @@ def _ellipsoid_area(a: float, b: float, c: float) -> float:
         return 4.0 * np.pi * a * b
     nu = np.arange(_AEE_SERIES_TERMS + 1)
     terms = (alpha * beta) ** nu / (1.0 - 4.0 * nu**2)
-    terms *= eval_legendre(nu, (alpha**2 + beta**2) / (2.0 * alpha * beta))
+    argument = (alpha**2 + beta**2) / (2.0 * alpha * beta)
+    terms *= [legendre.legval(argument, np.eye(1, n + 1, n)[0]) for n in nu]
     return float(4.0 * np.pi * a * b * terms.sum())
 
 
@@ -107,6 +108,16 @@ def _convex_hull(vertices: np.ndarray):
     except QhullError:
         logger.warning("the ROI mesh is flat, so convex-hull features are NaN")
         return None
+
+
+def _max_distance(points: np.ndarray, block: int = 256) -> float:
+    """Return the largest distance between two points, in blocks to bound memory."""
+    largest = 0.0
+    for start in range(0, len(points), block):
+        chunk = points[start : start + block]
+        squared = np.sum((chunk[:, None, :] - points[None, :, :]) ** 2, axis=2)
+        largest = max(largest, float(squared.max()))
+    return float(np.sqrt(largest))
 
 
 def spatial_autocorrelation(values: np.ndarray, mask: np.ndarray, spacing) -> tuple[float, float]:
@@ -221,9 +232,7 @@ def morphology(
 
     hull = _convex_hull(vertices)
     if hull is not None:
-        from scipy.spatial.distance import pdist
-
-        features["morph_diam"] = float(pdist(hull.points[hull.vertices]).max())
+        features["morph_diam"] = _max_distance(hull.points[hull.vertices])
     else:
         features["morph_diam"] = np.nan
 

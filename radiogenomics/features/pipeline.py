@@ -138,7 +138,7 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
     Parameters
     ----------
     image : Volume
-        float64 intensities.
+        Intensities of any numeric type.
     mask : Volume
         Boolean ROI on the image grid.
     settings : Settings
@@ -156,8 +156,27 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
     """
     image, mask = _handle_nan(image, mask, settings.nan_policy)
     array, roi, spacing = image.array, mask.array, image.spacing
+    new_spacing = _new_spacing(spacing, settings)
+    grid = None
+    if new_spacing is not None:
+        grid = preprocess.interpolation_grid(array.shape, spacing, new_spacing)
+
+    # Crop around the ROI before the first full-size copy; diagnostics need the whole image.
+    window = None
+    if not settings.diagnostics:
+        if grid is None:
+            margin = np.ceil(PEAK_RADIUS_MM / np.asarray(spacing)).astype(int) + 1
+            box = _crop(roi, margin)
+        else:
+            window = _window(grid, roi, PEAK_RADIUS_MM)
+            box, grid = preprocess.crop_to_window(
+                grid, window, array.shape, settings.image_interpolation
+            )
+        array, roi = array[box], roi[box]
+    array = array.astype(np.float64)
     if settings.round_intensities:
         array = np.round(array)
+
     diagnostics = {}
     if settings.diagnostics:
         diagnostics.update(_image_diagnostics("init_img", array, spacing))
@@ -165,15 +184,8 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
         diagnostics.update(_roi_diagnostics("morph_mask", "init_roi", array, roi, array.shape))
 
     full_shape = array.shape
-    new_spacing = _new_spacing(spacing, settings)
-    if new_spacing is not None:
-        grid = preprocess.interpolation_grid(array.shape, spacing, new_spacing)
-        if settings.diagnostics:
-            window = None
-            full_shape = grid.shape
-        else:
-            window = _window(grid, roi, PEAK_RADIUS_MM)
-            full_shape = tuple(w.stop - w.start for w in window)
+    if grid is not None:
+        full_shape = grid.shape
         array = preprocess.resample(array, grid, settings.image_interpolation, window)
         roi = preprocess.resample_mask(roi, grid, settings.partial_volume, window)
         spacing = grid.spacing
@@ -193,10 +205,9 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
         for name, value in list(diagnostics.items()):
             diagnostics[name.replace("_init_", "_interp_")] = value
 
-    if not settings.diagnostics:
+    if settings.diagnostics:
         margin = np.ceil(PEAK_RADIUS_MM / np.asarray(spacing)).astype(int) + 1
         box = _crop(roi, margin)
-        full_shape = array.shape
         array, roi = array[box], roi[box]
 
     intensity_mask = preprocess.resegment(
@@ -339,10 +350,11 @@ def extract(image, mask, settings: Settings | dict | None = None, **overrides):
 
     Returns
     -------
-    pandas.Series
+    dict
         One row: feature name -> value (float). Names are IBSI 1 tags such as
-        ``morph_volume`` or ``stat_mean``; :func:`radiogenomics.features.catalogue`
-        describes each.
+        ``morph_volume`` or ``stat_mean``, and :func:`radiogenomics.features.catalogue`
+        describes each. ``pandas.Series(row)`` turns it into a Series; a plain dict keeps
+        pandas out of the import path of a single extraction.
 
     Examples
     --------
@@ -350,8 +362,6 @@ def extract(image, mask, settings: Settings | dict | None = None, **overrides):
     >>> row = rg.features.extract("image.nii.gz", "mask.nii.gz", {"bin_width": 25,
     ...     "discretisation": "fixed_bin_size"})  # doctest: +SKIP
     """
-    import pandas as pd
-
     spacing = overrides.pop("spacing", None)
     settings = _resolve_settings(settings, overrides)
     image_volume, mask_volume = load_image_and_mask(
@@ -363,7 +373,7 @@ def extract(image, mask, settings: Settings | dict | None = None, **overrides):
         resample_mask=settings.resample_mask,
     )
     roi = process(image_volume, mask_volume, settings)
-    return pd.Series(compute_features(roi, settings), dtype=np.float64)
+    return {name: float(value) for name, value in compute_features(roi, settings).items()}
 
 
 def _resolve_settings(settings, overrides) -> Settings:

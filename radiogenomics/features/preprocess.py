@@ -65,6 +65,37 @@ def interpolation_grid(shape, spacing, new_spacing) -> Grid:
     return Grid(tuple(int(n) for n in new_shape), tuple(new_spacing), tuple(start), tuple(step))
 
 
+def crop_to_window(grid: Grid, window, shape, method: str = "cubic"):
+    """Return the part of the original array that a window of the new grid needs.
+
+    Parameters
+    ----------
+    grid : Grid
+    window : tuple of slice
+        Part of the new grid.
+    shape : tuple of int
+        Original array shape.
+    method : str
+        Interpolation method, which sets how far the spline support reaches.
+
+    Returns
+    -------
+    box : tuple of slice
+        Part of the original array to keep.
+    grid : Grid
+        The same grid expressed in the indices of the cropped array.
+    """
+    pad = 2 if _SPLINE_ORDER.get(method, 3) <= 1 else 8
+    step = np.asarray(grid.step)
+    first = np.asarray(grid.start) + np.array([w.start for w in window]) * step
+    last = np.asarray(grid.start) + np.array([w.stop - 1 for w in window]) * step
+    low = np.maximum(np.floor(first).astype(int) - pad, 0)
+    high = np.minimum(np.ceil(last).astype(int) + pad + 1, shape)
+    box = tuple(slice(int(lo), int(hi)) for lo, hi in zip(low, high, strict=True))
+    shifted = Grid(grid.shape, grid.spacing, tuple(np.asarray(grid.start) - low), grid.step)
+    return box, shifted
+
+
 def resample(array: np.ndarray, grid: Grid, method: str = "linear", window=None) -> np.ndarray:
     """Interpolate an array onto an interpolation grid.
 

@@ -1,0 +1,203 @@
+"""Time the radiogenomics feature engine against PyRadiomics and flash-radiomics.
+
+Every engine runs in its own Python process on the same cases with the same settings:
+no resampling, fixed bin width 25 with PyRadiomics' binning, 3D texture matrices at
+distance 1 averaged over directions. The compared families are shape/morphology, first
+order (intensity statistics and histogram), GLCM, GLRLM, GLSZM, GLDM/NGLDM and NGTDM.
+A second row for this engine adds the families PyRadiomics lacks (local intensity, IVH,
+GLDZM) and the merged texture aggregation: the full IBSI feature set.
+
+Measured per engine and case:
+
+* warm: median wall time of repeated extractions in one process, after one untimed run;
+* fresh: wall time of a new process that imports the engine and extracts the case once;
+* peak memory: maximum resident set size of that fresh process.
+
+PyRadiomics (PyPI ``pyradiomics-bhklab``) and flash-radiomics are not dependencies of this
+project; install them into a separate environment and pass its interpreter::
+
+    python -m venv /work/bench-venv
+    /work/bench-venv/bin/pip install pyradiomics-bhklab flash-radiomics scipy h5py pyyaml
+    python benchmarks/feature_engine.py --peer-python /work/bench-venv/bin/python
+
+The module imports only the standard library at load time, so the peer interpreter can
+run it as a worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ENGINES = ("radiogenomics", "radiogenomics-full", "pyradiomics", "flash-radiomics")
+PYRADIOMICS_CLASSES = ("shape", "firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
+SAME_FAMILIES = ("morphology", "intensity", "histogram", "glcm", "glrlm", "glszm", "ngtdm", "ngldm")
+
+
+def _cases(data_dir: Path) -> dict[str, tuple[Path, Path]]:
+    ct = data_dir / "ibsi" / "ibsi_1_ct_radiomics_phantom" / "nifti"
+    brain = data_dir / "pyradiomics"
+    return {
+        "brain1": (brain / "brain1_image.nrrd", brain / "brain1_label.nrrd"),
+        "ct_phantom": (ct / "image" / "phantom.nii.gz", ct / "mask" / "mask.nii.gz"),
+    }
+
+
+def _make_extractor(engine: str):
+    """Return a function (image, mask) -> number of features, importing the engine."""
+    if engine.startswith("radiogenomics"):
+        import radiogenomics as rg
+
+        settings = {"discretisation": "pyradiomics", "bin_width": 25.0, "label": 1}
+        if engine == "radiogenomics":
+            settings.update(families=list(SAME_FAMILIES), texture_aggregation=["3d_avg"])
+        else:
+            settings.update(texture_aggregation=["3d_avg", "3d_mrg"])
+
+        def run(image, mask):
+            return len(rg.features.extract(image, mask, settings))
+
+        return run
+
+    if engine == "pyradiomics":
+        import logging
+
+        from radiomics import featureextractor
+
+        logging.getLogger("radiomics").setLevel(logging.ERROR)
+        extractor = featureextractor.RadiomicsFeatureExtractor(binWidth=25, label=1)
+    else:
+        from flash_radiomics import featureextractor
+
+        extractor = featureextractor.RadiomicsFeatureExtractor(binWidth=25, label=1)
+    extractor.disableAllFeatures()
+    for name in PYRADIOMICS_CLASSES:
+        extractor.enableFeatureClassByName(name)
+
+    def run(image, mask):
+        result = extractor.execute(str(image), str(mask))
+        return sum(1 for key in result if not key.startswith("diagnostics_"))
+
+    return run
+
+
+def _worker(engine: str, image: str, mask: str, repeats: int) -> None:
+    """Run inside the engine's interpreter and print one JSON line of timings."""
+    started = time.perf_counter()
+    run = _make_extractor(engine)
+    feature_count = run(image, mask)
+    first = time.perf_counter() - started
+    warm = []
+    for _ in range(repeats):
+        tick = time.perf_counter()
+        run(image, mask)
+        warm.append(time.perf_counter() - tick)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "features": feature_count,
+                "import_and_first_s": first,
+                "warm_s": statistics.median(warm) if warm else None,
+                "peak_mb": peak_kib / 1024,
+            }
+        )
+    )
+
+
+def _run_worker(python: str, engine: str, image: Path, mask: Path, repeats: int) -> dict:
+    command = [
+        python,
+        __file__,
+        "--worker",
+        engine,
+        "--image",
+        str(image),
+        "--mask",
+        str(mask),
+        "--repeats",
+        str(repeats),
+    ]
+    tick = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - tick
+    if completed.returncode != 0:
+        raise RuntimeError(f"{engine} worker failed:\n{completed.stderr[-2000:]}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result["process_wall_s"] = wall
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=os.environ.get(
+            "RADIOGENOMICS_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
+        ),
+        help="data directory (default: $RADIOGENOMICS_DATA or ../shared/data)",
+    )
+    parser.add_argument(
+        "--peer-python",
+        default=sys.executable,
+        help="interpreter with pyradiomics-bhklab and flash-radiomics installed",
+    )
+    parser.add_argument("--repeats", type=int, default=5, help="warm repetitions per case")
+    parser.add_argument(
+        "--fresh-runs",
+        type=int,
+        default=3,
+        help="fresh processes per engine and case; the median is reported",
+    )
+    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
+    parser.add_argument("--image", help=argparse.SUPPRESS)
+    parser.add_argument("--mask", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        _worker(args.worker, args.image, args.mask, args.repeats)
+        return 0
+
+    results = []
+    for case, (image, mask) in _cases(Path(args.data_dir)).items():
+        for engine in ENGINES:
+            python = sys.executable if engine.startswith("radiogenomics") else args.peer_python
+            warm = _run_worker(python, engine, image, mask, args.repeats)
+            fresh = [_run_worker(python, engine, image, mask, 0) for _ in range(args.fresh_runs)]
+            row = {
+                "case": case,
+                "engine": engine,
+                "features": warm["features"],
+                "warm_s": warm["warm_s"],
+                "fresh_process_s": statistics.median(f["process_wall_s"] for f in fresh),
+                "fresh_peak_mb": statistics.median(f["peak_mb"] for f in fresh),
+            }
+            results.append(row)
+            print(
+                f"{case:11s} {engine:19s} features {row['features']:4d}  warm "
+                f"{row['warm_s']:.3f} s  fresh process {row['fresh_process_s']:.3f} s  "
+                f"peak {row['fresh_peak_mb']:.0f} MB",
+                flush=True,
+            )
+
+    for case in _cases(Path(args.data_dir)):
+        timings = {r["engine"]: r for r in results if r["case"] == case}
+        ours = timings["radiogenomics"]["warm_s"]
+        for peer in ("pyradiomics", "flash-radiomics"):
+            print(f"{case}: warm speed-up over {peer}: {timings[peer]['warm_s'] / ours:.2f}x")
+    if args.out:
+        args.out.write_text(json.dumps({"cpu_count": os.cpu_count(), "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
