@@ -320,3 +320,12 @@ def test_absent_levels_keep_features(compute, method):
     for name, factor in scaled.items():
         if name in base:
             assert spread[name] == pytest.approx(base[name] * factor), name
+
+
+def test_two_dimensional_input_is_one_slice():
+    levels = np.array([[1, 2, 2, 3], [3, 1, 2, 2], [1, 1, 3, 2]])
+    roi = np.ones_like(levels, dtype=bool)
+    for compute, method in ALL_FAMILIES:
+        flat = compute(levels, roi, 3, method)
+        stacked = compute(levels[np.newaxis], roi[np.newaxis], 3, method)
+        assert flat == pytest.approx(stacked, nan_ok=True), compute.__name__
