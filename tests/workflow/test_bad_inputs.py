@@ -1,0 +1,145 @@
+"""Bad inputs stop a run with a clear error and leave no results folder behind."""
+
+import logging
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from radiogenomics.cli import main
+from radiogenomics.errors import DatasetError, TableError, WorkflowError
+from radiogenomics.workflow import run_workflow
+
+
+@pytest.fixture
+def small_study(tmp_path):
+    """A 30-patient study in local CSV files and a workflow mapping that analyses it."""
+    rng = np.random.default_rng(0)
+    patients = [f"P{i:03d}" for i in range(30)]
+    features = pd.DataFrame(rng.normal(size=(30, 4)), columns=["a", "b", "c", "d"])
+    features.insert(0, "volume", rng.uniform(100, 5000, 30))
+    features.insert(0, "id", patients)
+    features.to_csv(tmp_path / "features.csv", index=False)
+    clinical = pd.DataFrame({"id": patients, "status": ["pos", "neg"] * 15})
+    clinical.to_csv(tmp_path / "clinical.csv", index=False)
+    spec = {
+        "name": "small",
+        "seed": 1,
+        "cohort": {
+            "id_format": "plain",
+            "size_feature": "volume",
+            "features": {"path": str(tmp_path / "features.csv"), "id_column": "id"},
+            "tables": {"clinical": {"path": str(tmp_path / "clinical.csv"), "id_column": "id"}},
+            "labels": {"status": {"column": "status", "positive": ["pos"], "negative": ["neg"]}},
+        },
+        "analyses": {"associations": {}, "univariate_roc": {},
+                     "prediction": {"tasks": ["status"], "repeats": 2}},
+        "figures": {"formats": ["png"], "dpi": 50},
+    }
+    return tmp_path, spec
+
+
+def _no_results(folder):
+    return not folder.exists() and not list(folder.parent.glob(f".{folder.name}.*"))
+
+
+def test_small_study_runs(small_study):
+    folder, spec = small_study
+    result = run_workflow(spec, folder / "out")
+    assert (folder / "out" / "associations.csv").is_file()
+    assert len(result.associations.table) == 5
+
+
+def test_missing_dataset_file_stops_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADIOGENOMICS_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setenv("RADIOGENOMICS_CACHE", str(tmp_path / "cache"))
+    spec = {"name": "x", "cohort": {"features": {
+        "dataset": "tcga_brca_radiogenomics", "file": "radiomics_UChicago_91cases.csv",
+        "id_column": "CLID"}}}
+    with pytest.raises(DatasetError, match="missing file 'radiomics_UChicago_91cases.csv'"):
+        run_workflow(spec, tmp_path / "out")
+    assert _no_results(tmp_path / "out")
+
+
+def test_wrong_checksum_stops_the_run(data_root, tmp_path):
+    copy = tmp_path / "data" / "tcga_brca_radiogenomics"
+    copy.mkdir(parents=True)
+    source = data_root / "tcga_brca_radiogenomics" / "radiomics_UChicago_91cases.csv"
+    shutil.copy(source, copy)
+    with open(copy / "radiomics_UChicago_91cases.csv", "a") as handle:
+        handle.write("TCGA-XX-XXXX" + ",1" * 36 + "\n")
+    spec = {"name": "x", "cohort": {"features": {
+        "dataset": "tcga_brca_radiogenomics", "file": "radiomics_UChicago_91cases.csv",
+        "id_column": "CLID"}}}
+    with pytest.raises(DatasetError, match="checksum mismatch"):
+        run_workflow(spec, tmp_path / "out", data_dir=tmp_path / "data")
+    assert _no_results(tmp_path / "out")
+
+
+def test_absent_label_column_is_named(small_study):
+    folder, spec = small_study
+    spec["cohort"]["labels"]["status"]["column"] = "receptor"
+    with pytest.raises(TableError, match="needs column 'receptor'"):
+        run_workflow(spec, folder / "out")
+    assert _no_results(folder / "out")
+
+
+def test_text_feature_column_is_named(small_study):
+    folder, spec = small_study
+    features = pd.read_csv(folder / "features.csv")
+    features["b"] = features["b"].astype(str)
+    features.loc[3, "b"] = "not measured"
+    features.to_csv(folder / "features.csv", index=False)
+    with pytest.raises(TableError, match="'b' holds non-numeric values \\('not measured'\\)"):
+        run_workflow(spec, folder / "out")
+    assert _no_results(folder / "out")
+
+
+def test_all_nan_feature_is_excluded_and_logged(small_study, caplog):
+    folder, spec = small_study
+    features = pd.read_csv(folder / "features.csv")
+    features["empty"] = np.nan
+    features.to_csv(folder / "features.csv", index=False)
+    with caplog.at_level(logging.WARNING, logger="radiogenomics"):
+        result = run_workflow(spec, folder / "out")
+    assert "empty" not in result.cohort.features.columns
+    assert "feature 'empty' has no values; it is excluded" in caplog.text
+    assert "excluded" in (folder / "out" / "run.log").read_text()
+
+
+def test_duplicate_patient_is_reported(small_study):
+    folder, spec = small_study
+    clinical = pd.read_csv(folder / "clinical.csv")
+    pd.concat([clinical, clinical.iloc[[0]]]).to_csv(folder / "clinical.csv", index=False)
+    result = run_workflow(spec, folder / "out")
+    report = result.cohort.id_report
+    assert report["identifier"].tolist() == ["P000"]
+    assert report["reason"].tolist() == ["duplicate identifier"]
+
+
+def test_unknown_analysis_setting_is_rejected(small_study):
+    folder, spec = small_study
+    spec["analyses"]["associations"]["corection"] = "holm"
+    with pytest.raises(WorkflowError, match="unknown setting\\(s\\) \\['corection'\\]"):
+        run_workflow(spec, folder / "out")
+
+
+def test_existing_results_folder_is_kept(small_study):
+    folder, spec = small_study
+    (folder / "out").mkdir()
+    (folder / "out" / "keep.txt").write_text("earlier results")
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        run_workflow(spec, folder / "out")
+    assert (folder / "out" / "keep.txt").read_text() == "earlier results"
+
+
+def test_cli_reports_error_without_traceback(tmp_path, capsys):
+    workflow = tmp_path / "bad.yaml"
+    workflow.write_text("name: bad\ncohort: {}\nanalyses: {regression: {}}\n")
+    code = main(["run", str(workflow), "--out", str(tmp_path / "out")])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "unknown analysis ['regression']" in error
+    assert "Traceback" not in error
+    assert _no_results(tmp_path / "out")
