@@ -1,4 +1,4 @@
-"""Shared fixtures: the real-data directory that the dataset registry resolves."""
+"""Fixtures shared by tests/ and the notebooks: the real-data directory of the registry."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 # The data directory beside a checkout, laid out as ``<root>/shared/data`` in CI.
-_SIBLING_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+_SIBLING_DATA = Path(__file__).resolve().parents[1] / "shared" / "data"
 
 
 def _find_data_root() -> Path | None:
@@ -34,11 +34,9 @@ def data_root() -> Path:
     return root
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _data_environment(request):
-    """Point the dataset registry at the real data for the whole session."""
+def pytest_configure(config):
+    """Point the dataset registry at the real data for the whole run, notebooks included."""
     root = _find_data_root()
     if root is not None and "RADIOGENOMICS_DATA" not in os.environ:
         os.environ["RADIOGENOMICS_DATA"] = str(root)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    yield
