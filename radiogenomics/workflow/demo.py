@@ -1,6 +1,6 @@
 """The offline demo: a simulated DCE-MRI cohort run through the whole workflow.
 
-Every patient is simulated, no file or network is read. Each patient gets a lobulated
+Every patient is simulated, so no file or network is read. Each patient gets a lobulated
 breast lesion in a 4-D DCE series, a subtype (Luminal or Basal) and a gene-expression
 score. Three things depend on them, with these effect sizes:
 

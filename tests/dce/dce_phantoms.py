@@ -63,11 +63,11 @@ def realistic_lesion(
 ):
     """Build a lobulated, heterogeneously enhancing lesion in weakly enhancing tissue.
 
-    The lesion radius varies with direction by up to about 35 %, the edge is blurred by
-    1 mm, the lesion core enhances more than its rim, a smooth random field and
-    sharp-edged patches, both with a correlation length of a third of the radius, modulate the enhancement, and
-    Gaussian noise of SD 2 is added to a baseline of 100. Returns the series and the
-    true lesion mask.
+    The lesion radius varies with direction by up to about 50 %, and the edge is blurred
+    by 1 mm. Enhancement rises linearly from rim to centre (``core_weight``) and is
+    modulated by a smooth random field and by sharp-edged patches (``patch_weight``),
+    both Gaussian-smoothed with ``texture_sigma`` voxels. Gaussian noise of SD 2 is
+    added to a baseline of 100. Returns the series and the true lesion mask.
     """
     z, y, x = grid(shape, spacing)
     r = np.sqrt(z**2 + y**2 + x**2)
@@ -87,7 +87,8 @@ def realistic_lesion(
     post_minutes = (TIMES[1:] - TIMES[0]) / 60.0
     frames = [np.full(shape, 100.0)]
     for minutes in post_minutes:
-        lesion_enhancement = amplitude * (1.0 - np.exp(-2.0 * minutes)) * np.exp(-0.05 * minutes)
+        curve = (1.0 - np.exp(-2.0 * minutes)) * np.exp(-0.05 * minutes)
+        lesion_enhancement = amplitude * curve
         tissue_enhancement = 0.1 * minutes
         enhancement = soft * lesion_enhancement + (1.0 - soft) * tissue_enhancement
         frames.append(100.0 * (1.0 + enhancement))

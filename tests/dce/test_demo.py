@@ -7,6 +7,8 @@ from radiogenomics.cli import main
 from radiogenomics.workflow.demo import PLANTED, simulate_cohort
 
 # Phenotypes that no simulated variable drives: texture, shape and the radial gradient.
+# The sum average (T11) is left out because the edge blur shifts the gray levels of the
+# edge voxels, which it weighs.
 NOISE = [
     "Contrast (T1)", "Correlation (T2)", "Difference Entropy (T3)",
     "Difference Variance (T4)", "Energy (T5)", "Entropy (T6)", "Homogeneity (T7)",

@@ -65,10 +65,10 @@ def characteristic_curve(
 ) -> CharacteristicCurve:
     """Find the characteristic kinetic curve (CKC) of a lesion by fuzzy c-means.
 
-    The lesion voxels' enhancement curves are clustered by fuzzy c-means, and the
-    centroid of the cluster with the highest enhancement at the first post-contrast
-    frame is the CKC (Chen et al., Med Phys 2006; the cluster choice as in Chang et al.,
-    Magn Reson Imaging 2012;30:312-322).
+    The lesion voxels' enhancement curves are clustered by fuzzy c-means (Chen et al.,
+    Med Phys 2006). The CKC is the centroid of the cluster with the highest enhancement
+    at the first post-contrast frame, the choice of Chang et al., Magn Reson Imaging
+    2012;30:312-322.
 
     Parameters
     ----------

@@ -45,9 +45,9 @@ def margin_features(
       by the mean image intensity inside the lesion (1/mm)
     - M2 variance of margin sharpness, the variance over the margin voxels of the same
       normalised gradient magnitude (1/mm²)
-    - M3 variance of the radial gradient histogram: for each margin voxel, the cosine
-      of the angle between the image gradient and the direction from the lesion
-      centroid to the voxel; the cosines fill a histogram of ``n_bins`` equal bins on
+    - M3 variance of the radial gradient histogram. Each margin voxel contributes the
+      cosine of the angle between the image gradient and the direction from the lesion
+      centroid to the voxel. The cosines fill a histogram of ``n_bins`` equal bins on
       [-1, 1], normalised to sum to 1, and M3 is the variance of its bin values
 
     The descriptions are those of Chen et al. (Acad Radiol 2010) and Gilhuijs et al.

@@ -1,8 +1,8 @@
 """Lesion segmentation by fuzzy c-means on the first post-contrast enhancement.
 
-The steps follow Chen, Giger & Bick, Acad Radiol 2006;13:63-72: an operator places a
-region of interest around the lesion, fuzzy c-means separates the enhancing lesion from
-the background inside that region, the membership map is binarised, one connected
+The steps follow Chen, Giger & Bick, Acad Radiol 2006;13:63-72. An operator places a
+region of interest around the lesion, and fuzzy c-means separates the enhancing lesion
+from the background inside it. The membership map is then binarised, one connected
 object is kept and its holes are filled. The paper's abstract names the steps but not
 the fuzziness, the number of clusters or the binarisation threshold, so the defaults
 below (m = 2, two clusters, membership > 0.5, 26-connectivity) are this package's
@@ -88,7 +88,9 @@ def segment_lesion(
     Radiol 2006;13:63-72.
     """
     if (seed is None) == (box is None):
-        raise SegmentationError("give exactly one of seed=(z, y, x) or box=(z0, z1, y0, y1, x0, x1)")
+        raise SegmentationError(
+            "give exactly one of seed=(z, y, x) or box=(z0, z1, y0, y1, x0, x1)"
+        )
     if not 0 < membership_threshold < 1:
         raise SegmentationError(
             f"membership_threshold must lie in (0, 1), got {membership_threshold}"
@@ -115,11 +117,12 @@ def segment_lesion(
     valid = np.isfinite(enhancement)
     if valid.sum() < 10:
         raise SegmentationError(
-            f"the region {roi} holds {valid.sum()} voxel(s) with a positive pre-contrast "
+            f"the region {roi} contains {valid.sum()} voxel(s) with a positive pre-contrast "
             "signal; draw a larger region"
         )
+    # Memberships are only compared with the threshold, so a loose tolerance suffices.
     _, memberships = fuzzy_cmeans(
-        enhancement[valid], n_clusters=2, fuzziness=fuzziness, seed=random_state
+        enhancement[valid], n_clusters=2, fuzziness=fuzziness, tol=1e-4, seed=random_state
     )
     binary = np.zeros(enhancement.shape, dtype=bool)
     binary[valid] = memberships[:, -1] > membership_threshold

@@ -52,6 +52,7 @@ class DCESeries:
     def __post_init__(self):
         frames = np.asarray(self.frames, dtype=float)
         times = np.asarray(self.times, dtype=float)
+
         if frames.ndim != 4:
             raise DCESeriesError(
                 f"frames must be 4-D (time, z, y, x), got shape {frames.shape}; "
@@ -71,6 +72,7 @@ class DCESeries:
             raise DCESeriesError(
                 f"times must be finite and strictly increasing, got {times.tolist()}"
             )
+
         spacing = tuple(float(s) for s in self.spacing)
         if len(spacing) != 3 or not all(np.isfinite(s) and s > 0 for s in spacing):
             raise DCESeriesError(
@@ -81,6 +83,7 @@ class DCESeries:
                 "frames contain NaN or infinite intensities; replace them before building "
                 "a DCE series"
             )
+
         object.__setattr__(self, "frames", frames)
         object.__setattr__(self, "times", times)
         object.__setattr__(self, "spacing", spacing)
@@ -218,7 +221,7 @@ def _zyx_direction(direction_xyz: Sequence[float]) -> np.ndarray:
 def read_dce_dicom(directory: str | Path) -> DCESeries:
     """Read a DCE series from DICOM files, ordered by acquisition time.
 
-    Frames are told apart by Temporal Position Identifier (0020,0100) where present,
+    Frames are identified by Temporal Position Identifier (0020,0100) where present,
     else by Series Instance UID, so both layouts work: one series per time point, or
     one series holding all time points. Within a frame, slices are sorted along the
     slice normal. The frames are ordered by their earliest Acquisition Time

@@ -1,8 +1,9 @@
 """Enhancement texture T1-T14: 3-D Haralick features on the first post-contrast frame.
 
-The co-occurrence matrix is built from the 13 directions of the 26-neighbourhood at a
-distance of one voxel, each pair counted in both orders, and the 13 matrices are summed
-into one non-directional, normalised matrix (Chen et al., Magn Reson Med 2007;58:562-571).
+The co-occurrence matrix counts voxel pairs along the 13 directions of the
+26-neighbourhood at a distance of one voxel, each pair in both orders. The 13 matrices
+are summed into one non-directional, normalised matrix (Chen et al., Magn Reson Med
+2007;58:562-571).
 Features follow Haralick, Shanmugam & Dinstein, IEEE Trans Syst Man Cybern 1973;3:610-621,
 with natural logarithms and the sum variance taken about the sum average.
 
@@ -37,7 +38,7 @@ TEXTURE_COLUMNS = {
 def quantize_equal_probability(values: np.ndarray, levels: int = 32) -> np.ndarray:
     """Map intensities to gray levels 1..``levels`` with equal-probability bins.
 
-    Each level holds about the same number of voxels (histogram equalisation). Ties
+    Each level contains about the same number of voxels (histogram equalisation). Ties
     keep one level, so a level can hold more than its share.
 
     NOTE: the UChicago quantisation is unpublished. Equal-probability bins are inferred
@@ -147,7 +148,9 @@ def texture_features(image: np.ndarray, mask: np.ndarray, levels: int = 32) -> d
     """Quantise ``image`` inside ``mask`` to ``levels`` gray levels and return T1-T14."""
     mask = np.asarray(mask, dtype=bool)
     if mask.sum() < 2:
-        raise RadiogenomicsError(f"the lesion has {int(mask.sum())} voxel(s); texture needs 2 or more")
+        raise RadiogenomicsError(
+            f"the lesion has {int(mask.sum())} voxel(s); texture needs 2 or more"
+        )
     gray = np.zeros(mask.shape, dtype=np.int64)
     gray[mask] = quantize_equal_probability(image[mask], levels)
     return haralick_features(glcm_3d(gray, mask, levels))
