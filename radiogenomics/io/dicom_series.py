@@ -57,6 +57,10 @@ class SliceHeader:
     pixel_spacing: tuple[float, float]
     frame_of_reference_uid: str
     number_of_frames: int
+    temporal_position: int | None = None
+    acquisition_number: int | None = None
+    trigger_time: float | None = None
+    acquisition_time: str = ""
 
 
 @dataclass
@@ -115,7 +119,19 @@ def _slice_header(path: Path, dataset: pydicom.Dataset) -> SliceHeader:
         pixel_spacing=tuple(float(value) for value in dataset.PixelSpacing),
         frame_of_reference_uid=str(dataset.get("FrameOfReferenceUID", "")),
         number_of_frames=int(dataset.get("NumberOfFrames", 1) or 1),
+        temporal_position=_optional_int(dataset.get("TemporalPositionIdentifier")),
+        acquisition_number=_optional_int(dataset.get("AcquisitionNumber")),
+        trigger_time=_optional_float(dataset.get("TriggerTime")),
+        acquisition_time=str(dataset.get("AcquisitionTime") or dataset.get("ContentTime") or ""),
     )
+
+
+def _optional_int(value) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+def _optional_float(value) -> float | None:
+    return float(value) if value not in (None, "") else None
 
 
 def scan_folder(folder: str | Path) -> tuple[dict[str, list[SliceHeader]], list[Path]]:
@@ -196,7 +212,8 @@ def _common_parts(paths: list[Path]) -> tuple[str, ...]:
     return parts
 
 
-def _select_series(series: dict[str, list[SliceHeader]], series_uid: str | None, folder: Path):
+def select_series(series: dict[str, list[SliceHeader]], series_uid: str | None, folder: Path):
+    """Return ``(uid, headers)`` of the requested series, or of the only one present."""
     if not series:
         raise DicomError(f"no DICOM image slices found under {folder}")
     if series_uid is not None:
@@ -284,8 +301,18 @@ def check_series(folder: str | Path, series_uid: str | None = None) -> SeriesRep
     """
     folder = Path(folder)
     series, non_dicom = scan_folder(folder)
-    uid, headers = _select_series(series, series_uid, folder)
+    uid, headers = select_series(series, series_uid, folder)
+    return check_slices(headers, uid, non_dicom)
 
+
+def check_slices(
+    headers: list[SliceHeader], uid: str, non_dicom: list[Path] | None = None
+) -> SeriesReport:
+    """Sort the slices of one volume along the slice normal and check their geometry.
+
+    See :func:`check_series`, which reads the headers from a folder first.
+    """
+    non_dicom = list(non_dicom or [])
     headers, duplicates = _drop_duplicate_instances(headers)
     orientation = _check_orientation(headers)
     _check_plane_geometry(headers)
@@ -307,7 +334,8 @@ def check_series(folder: str | Path, series_uid: str | None = None) -> SeriesRep
         raise DicomError(
             f"slices {headers[i].path.name} and {headers[i + 1].path.name} of series {uid} lie "
             f"at the same position ({distances[i]:.3f} mm along the slice normal) but are "
-            "different instances; a dynamic or multi-echo series needs splitting first"
+            "different instances; read a dynamic series with read_dynamic_series, or split a "
+            "multi-echo series first"
         )
 
     # The smallest step tells how many slice steps each gap spans. The mean step over the whole
@@ -385,10 +413,19 @@ def read_dicom_series(
     >>> image.GetSize(), image.GetSpacing()  # doctest: +SKIP
     ((204, 201, 60), (0.977, 0.977, 3.0))
     """
+    report = check_series(folder, series_uid)
+    return assemble_volume(report, allow_missing_slices=allow_missing_slices, source=folder)
+
+
+def assemble_volume(report: SeriesReport, *, allow_missing_slices: bool = False, source=""):
+    """Read the pixel data of checked slices and stack them into a SimpleITK image.
+
+    See :func:`read_dicom_series` for the output; ``source`` names the folder in messages.
+    """
     import SimpleITK as sitk
 
-    report = check_series(folder, series_uid)
     headers = report.slices
+    folder = source
     if report.missing_slices and not allow_missing_slices:
         described = ", ".join(f"between {a:.2f} and {b:.2f} mm" for a, b in report.missing_slices)
         raise DicomError(

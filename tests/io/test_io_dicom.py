@@ -330,3 +330,70 @@ def test_convert_command_with_seg(phantom, seg_file, tmp_path, nifti_mask):
     assert code == 0
     mask = sitk.GetArrayFromImage(sitk.ReadImage(str(out / "mask_GTV-1.nii.gz"))).astype(bool)
     assert np.array_equal(mask, nifti_mask)
+
+
+def _write_dynamic_copy(phantom, folder, phase_tags, offsets):
+    """Write ten phantom slices once per phase, with stored values raised by ``offsets``."""
+    sources = _sorted_by_height(phantom / "dicom" / "image")[:10]
+    folder.mkdir()
+    for phase, (tags, offset) in enumerate(zip(phase_tags, offsets, strict=True)):
+        for index, path in enumerate(sources):
+            dataset = pydicom.dcmread(path)
+            dataset.SOPInstanceUID = pydicom.uid.generate_uid()
+            for keyword, value in tags.items():
+                setattr(dataset, keyword, value)
+            dataset.PixelData = (dataset.pixel_array + offset).astype(np.uint16).tobytes()
+            dataset.InstanceNumber = phase * 10 + index + 1
+            dataset.save_as(folder / f"{(index * 7 + phase * 3) % 97:03d}_{phase}.dcm")
+    return sources
+
+
+def test_dynamic_series_by_temporal_position(phantom, tmp_path, nifti_image):
+    from radiogenomics.io.dicom_dynamic import read_dynamic_series
+
+    folder = tmp_path / "dce"
+    phase_tags = [
+        {"TemporalPositionIdentifier": 1, "AcquisitionTime": "120000"},
+        {"TemporalPositionIdentifier": 2, "AcquisitionTime": "120130.5"},
+    ]
+    _write_dynamic_copy(phantom, folder, phase_tags, [0, 100])
+    with pytest.raises(DicomError, match="read_dynamic_series"):
+        read_dicom_series(folder)
+
+    dynamic = read_dynamic_series(folder)
+
+    assert dynamic.grouped_by == "temporal_position"
+    assert len(dynamic.images) == 2
+    assert dynamic.times.tolist() == pytest.approx([0.0, 90.5])
+    first, second = (sitk.GetArrayFromImage(image) for image in dynamic.images)
+    assert np.array_equal(first, sitk.GetArrayFromImage(nifti_image)[:10])
+    assert np.array_equal(second - first, np.full_like(first, 100))
+    assert dynamic.images[1].GetOrigin() == dynamic.images[0].GetOrigin()
+
+
+def test_dynamic_series_by_acquisition_time(phantom, tmp_path):
+    from radiogenomics.io.dicom_dynamic import read_dynamic_series
+
+    folder = tmp_path / "dce"
+    phase_tags = [{"AcquisitionTime": "083000"}, {"AcquisitionTime": "083100"}]
+    _write_dynamic_copy(phantom, folder, phase_tags, [0, 50])
+
+    dynamic = read_dynamic_series(folder)
+
+    assert dynamic.grouped_by == "acquisition_time"
+    assert dynamic.times.tolist() == pytest.approx([0.0, 60.0])
+    difference = sitk.GetArrayFromImage(dynamic.images[1]) - sitk.GetArrayFromImage(
+        dynamic.images[0]
+    )
+    assert (difference == 50).all()
+
+
+def test_dynamic_series_uneven_repeats(phantom, tmp_path):
+    from radiogenomics.io.dicom_dynamic import read_dynamic_series
+
+    folder = tmp_path / "dce"
+    phase_tags = [{"AcquisitionTime": "083000"}, {"AcquisitionTime": "083100"}]
+    _write_dynamic_copy(phantom, folder, phase_tags, [0, 50])
+    next(folder.glob("*_1.dcm")).unlink()
+    with pytest.raises(DicomError, match="repeat \\[1, 2\\] times"):
+        read_dynamic_series(folder)
