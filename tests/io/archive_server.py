@@ -1,8 +1,9 @@
 """A local HTTP server on 127.0.0.1 that plays archive APIs and injects faults.
 
 A test registers a handler per (method, path); each handler receives the parsed request and
-returns a :class:`Reply`. A reply can be delayed (to trigger a client timeout) or cut off
-after some bytes while announcing the full Content-Length (a dropped connection).
+returns a :class:`Reply`. A reply can be delayed (to trigger a client timeout), cut off after
+some bytes while announcing the full Content-Length (a dropped connection), or stall after
+some bytes (a read timeout in the middle of a download).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     cut_after: int | None = None
+    stall_after: int | None = None
+    stall: float = 0.0
 
     @classmethod
     def json(cls, payload, status: int = 200) -> Reply:
@@ -94,9 +97,15 @@ def _make_handler(server: ArchiveServer):
                 headers = {"Content-Length": str(len(reply.body)), **reply.headers}
                 for key, value in headers.items():
                     self.send_header(key, value)
-                if reply.cut_after is not None:
+                if reply.cut_after is not None or reply.stall_after is not None:
                     self.send_header("Connection", "close")
                 self.end_headers()
+                if reply.stall_after is not None:
+                    self.wfile.write(reply.body[: reply.stall_after])
+                    self.wfile.flush()
+                    time.sleep(reply.stall)
+                    self.close_connection = True
+                    return
                 if reply.cut_after is not None:
                     self.wfile.write(reply.body[: reply.cut_after])
                     self.wfile.flush()

@@ -397,3 +397,26 @@ def test_cases_sends_expand_and_filter(archive_server, data_root):
         "op": "in",
         "content": {"field": "project.project_id", "value": ["TCGA-BRCA"]},
     }
+
+
+def test_download_resumes_after_stall(archive_server, tmp_path):
+    body = bytes(range(256)) * 200
+    calls = []
+
+    def handler(request):
+        calls.append(request.headers.get("Range"))
+        if len(calls) == 1:
+            return Reply(200, body, stall_after=20_000, stall=0.6)
+        start = int(request.headers["Range"].split("=")[1].rstrip("-"))
+        return Reply(
+            206, body[start:], {"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"}
+        )
+
+    archive_server.route("GET", "/data/slow", handler)
+    client = HttpClient(archive_server.url, timeout=0.2, retries=2, backoff=0.01)
+    target = tmp_path / "slow.bin"
+
+    client.download("data/slow", target, md5=hashlib.md5(body).hexdigest())
+
+    assert target.read_bytes() == body
+    assert calls == [None, "bytes=20000-"]
