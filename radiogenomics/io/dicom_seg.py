@@ -108,6 +108,13 @@ def read_dicom_seg(path: str | Path, reference, segment_labels: list[str] | None
             )
         numbers = [by_label[label] for label in segment_labels]
 
+    if not hasattr(seg, "get_volume"):
+        import highdicom as hd
+
+        raise DicomError(
+            f"reading a SEG needs highdicom 0.24 or later (Segmentation.get_volume); "
+            f"version {hd.__version__} is installed, upgrade it with pip"
+        )
     try:
         volume = seg.get_volume(segment_numbers=numbers, combine_segments=False)
     except (ValueError, RuntimeError) as error:
