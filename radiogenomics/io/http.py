@@ -186,8 +186,15 @@ class HttpClient:
                 urllib3.exceptions.ReadTimeoutError,
                 ArchiveError,
             ) as error:
-                # A status error after the adapter's own retries is final; a cut-off body is
-                # resumed from the bytes already on disk.
+                # A partial file at least as long as the remote one gets HTTP 416 (range not
+                # satisfiable); it cannot be trusted, so the download starts over.
+                if isinstance(error, ArchiveError) and "HTTP 416" in str(error):
+                    logger.warning("Discarding %s: the server rejected its range", partial)
+                    partial.unlink(missing_ok=True)
+                    if attempt < self.retries:
+                        continue
+                # Any other status error after the adapter's own retries is final. A cut-off
+                # body is resumed from the bytes already on disk.
                 if isinstance(error, ArchiveError) or attempt == self.retries:
                     raise DownloadError(
                         f"download of {url} failed after {attempt + 1} attempt(s): {error}; "
@@ -211,7 +218,10 @@ class HttpClient:
     def _stream_to(self, url: str, partial: Path, params) -> int | None:
         """Append the missing bytes of ``url`` to ``partial``; return the announced total size."""
         offset = partial.stat().st_size if partial.exists() else 0
-        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        # Byte offsets on disk must match the server's, so no transfer compression.
+        headers = {"Accept-Encoding": "identity"}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
         with self.request("GET", url, params=params, headers=headers, stream=True) as response:
             if offset and response.status_code == 206:
                 total = _total_from_content_range(response.headers.get("Content-Range"))

@@ -420,3 +420,22 @@ def test_download_resumes_after_stall(archive_server, tmp_path):
 
     assert target.read_bytes() == body
     assert calls == [None, "bytes=20000-"]
+
+
+def test_download_overlong_partial_restarts(archive_server, tmp_path):
+    body = b"fresh content"
+
+    def handler(request):
+        if request.headers.get("Range"):
+            return Reply(416, b"range not satisfiable")
+        return Reply(200, body)
+
+    archive_server.route("GET", "/data/f", handler)
+    target = tmp_path / "f.bin"
+    (tmp_path / "f.bin.partial").write_bytes(b"stale bytes from an older version of the file")
+    client = HttpClient(archive_server.url, **FAST)
+
+    client.download("data/f", target)
+
+    assert target.read_bytes() == body
+    assert archive_server.log[-1].headers["Accept-Encoding"] == "identity"
