@@ -19,7 +19,8 @@ def register(subparsers) -> None:
         "--patients", type=int, default=60, help="number of simulated patients (default: 60)"
     )
     parser.add_argument(
-        "--seed", type=int, default=2024, help="seed of the simulation and resampling"
+        "--seed", type=int, default=2024,
+        help="seed of the simulation and resampling (default: 2024)",
     )
     parser.add_argument(
         "--jobs", type=int, help="worker processes (default: all CPUs); results do not change"

@@ -285,8 +285,8 @@ def run_demo(
     from radiogenomics.workflow.runner import default_workers, run_workflow
 
     n_jobs = n_jobs or default_workers()
-    logger.warning("%s", NOTICE)
     with atomic_directory(out_dir, overwrite=overwrite) as folder:
+        logger.warning("%s", NOTICE)
         simulated = folder / "simulated"
         simulated.mkdir()
         cohort = simulate_cohort(n_patients, seed)

@@ -52,6 +52,21 @@ def test_segmentation_fills_holes():
     assert mask[core].all()
 
 
+def test_seed_outside_lesion_keeps_largest_object(caplog):
+    series, lesion = noisy_ellipsoid(5)
+    with caplog.at_level("WARNING"):
+        mask = segment_lesion(series, seed=(14, 32, 3))
+    assert "not in the enhancing class" in caplog.text
+    assert dice(mask, lesion) >= 0.9
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, 1.5])
+def test_segmentation_rejects_bad_threshold(threshold):
+    series, _ = noisy_ellipsoid()
+    with pytest.raises(ValueError, match="membership_threshold"):
+        segment_lesion(series, seed=(14, 32, 32), membership_threshold=threshold)
+
+
 def test_segmentation_rejects_seed_outside_grid():
     series, _ = noisy_ellipsoid()
     with pytest.raises(ValueError, match="not a voxel index"):
