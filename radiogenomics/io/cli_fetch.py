@@ -117,7 +117,7 @@ def _run_fetch_tcia(args: argparse.Namespace) -> int:
     client = TciaClient(args.base_url, timeout=args.timeout, retries=args.retries)
     report = client.download_series(series, args.out, raise_on_error=False)
     report_path = Path(args.out) / "download_report.csv"
-    report.to_csv(report_path, index=False)
+    _write_table(report.set_index("series_uid"), report_path)
     print(report["status"].value_counts().to_string())
     print(report_path)
     return 1 if (report["status"] == "failed").any() else 0
