@@ -6,6 +6,9 @@ clock, where the first post-contrast frame sits at 60 s (see
 
 References
 ----------
+Chen W, Giger ML, Lan L, Bick U. Computerized interpretation of breast MRI: investigation
+of enhancement-variance dynamics. Med Phys 2004;31:1076-1082.
+
 Chen W, Giger ML, Bick U, Newstead GM. Automatic identification and classification of
 characteristic kinetic curves of breast lesions on DCE-MRI. Med Phys 2006;33:2878-2887.
 
@@ -196,7 +199,8 @@ def variance_features(variance: np.ndarray, times: np.ndarray) -> dict[str, floa
     - E4 variance decreasing rate, (E1 - V(t_n)) / (t_n - E2), and 0 when the variance
       peaks at the last frame (1/s)
 
-    Names from Chen et al., Acad Radiol 2010, Table 2. E3 = E1/E2 and the zero pattern
+    The variance kinetics are those of Chen et al., Med Phys 2004, and the names those
+    of Chen et al., Acad Radiol 2010, Table 2. E3 = E1/E2 and the zero pattern
     of E4 hold exactly in the UChicago TCGA-BRCA table; the E4 formula is inferred.
 
     Parameters
