@@ -1,0 +1,64 @@
+"""Phenotype tables from DCE image files, with failed cases left out and logged."""
+
+import numpy as np
+import pytest
+import SimpleITK as sitk
+from dce_phantoms import TIMES, realistic_lesion
+
+from radiogenomics.features.dce import (
+    DCE_PHENOTYPES,
+    DCECase,
+    compute_dce_phenotype_table,
+    compute_dce_phenotypes,
+)
+
+
+def write_case(folder, seed):
+    series, lesion = realistic_lesion(np.random.default_rng(seed), shape=(20, 40, 40), radius=5.0)
+    paths = []
+    for index, frame in enumerate(series.frames):
+        image = sitk.GetImageFromArray(frame.astype(np.float32))
+        image.SetSpacing(tuple(reversed(series.spacing)))
+        path = folder / f"frame{index}.nii.gz"
+        sitk.WriteImage(image, str(path))
+        paths.append(path)
+    mask = sitk.GetImageFromArray(lesion.astype(np.uint8))
+    mask.SetSpacing(tuple(reversed(series.spacing)))
+    sitk.WriteImage(mask, str(folder / "mask.nii.gz"))
+    return paths
+
+
+def test_table_from_files_matches_single_calls(tmp_path, caplog):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    frames_a = write_case(first, 0)
+    frames_b = write_case(second, 1)
+    cases = [
+        DCECase("A", frames=frames_a, times=TIMES, seed=(10, 20, 20)),
+        DCECase("B", frames=frames_b, times=TIMES, mask=second / "mask.nii.gz"),
+        DCECase("C", frames=[tmp_path / "missing.nii.gz"] * 5, times=TIMES, seed=(1, 1, 1)),
+    ]
+    with caplog.at_level("WARNING"):
+        table = compute_dce_phenotype_table(cases)
+
+    assert list(table.columns) == list(DCE_PHENOTYPES.values())
+    assert list(table.index) == ["A", "B"]
+    assert "case C dropped" in caplog.text
+    assert "missing.nii.gz" in table.attrs["failed"]["C"]
+
+    series = cases[0].load_series()
+    expected = compute_dce_phenotypes(series, seed=(10, 20, 20))
+    np.testing.assert_allclose(table.loc["A"].to_numpy(), expected.to_numpy())
+
+
+def test_table_rejects_repeated_patients(tmp_path):
+    case = DCECase("A", dicom=tmp_path, seed=(0, 0, 0))
+    with pytest.raises(ValueError, match="repeated"):
+        compute_dce_phenotype_table([case, case])
+
+
+def test_case_needs_one_image_source(tmp_path):
+    case = DCECase("A", seed=(0, 0, 0))
+    with pytest.raises(ValueError, match="either frames"):
+        case.load_series()
