@@ -338,8 +338,9 @@ def check_slices(
             "multi-echo series first"
         )
 
-    # The smallest step tells how many slice steps each gap spans. The mean step over the whole
-    # extent is then the spacing, with the rounding of single positions averaged out.
+    # Dividing by the smallest step gives the number of slice steps in each gap. The mean step
+    # over the whole extent is then the spacing, with the rounding of single positions averaged
+    # out.
     whole_steps = np.maximum(np.round(steps / np.min(steps)), 1)
     spacing = float((distances[-1] - distances[0]) / whole_steps.sum())
     multiples = steps / spacing
@@ -398,8 +399,8 @@ def read_dicom_series(
     SimpleITK.Image
         Voxel values after Rescale Slope and Intercept (float32 where a slope or intercept is
         fractional, otherwise the smallest signed integer type that fits them). Spacing in mm
-        is (column spacing, row spacing, slice step); the origin is the Image Position Patient
-        of the first slice along the normal; the direction columns are the row direction, the
+        is (column spacing, row spacing, slice step). The origin is the Image Position Patient
+        of the first slice along the normal. The direction columns are the row direction, the
         column direction and the slice normal.
 
     Raises

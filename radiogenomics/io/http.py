@@ -186,8 +186,8 @@ class HttpClient:
                 urllib3.exceptions.ReadTimeoutError,
                 ArchiveError,
             ) as error:
-                # A partial file at least as long as the remote one gets HTTP 416 (range not
-                # satisfiable); it cannot be trusted, so the download starts over.
+                # The server returns HTTP 416 (range not satisfiable) when the partial file is
+                # at least as long as the remote one. Such a file is stale, so start over.
                 if isinstance(error, ArchiveError) and "HTTP 416" in str(error):
                     logger.warning("Discarding %s: the server rejected its range", partial)
                     partial.unlink(missing_ok=True)
