@@ -113,7 +113,9 @@ def segment_lesion(
         centre = tuple(int(c) for c in seed)
         roi = box_around_seed(centre, shape, series.spacing, roi_radius_mm)
 
-    enhancement = series.relative_enhancement()[0][roi]
+    pre, first_post = series.frames[0][roi], series.frames[1][roi]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        enhancement = np.where(pre > 0, (first_post - pre) / pre, np.nan)
     valid = np.isfinite(enhancement)
     if valid.sum() < 10:
         raise SegmentationError(
