@@ -99,6 +99,9 @@ def _register_fetch_tcia(archives) -> None:
     source.add_argument("--metadata", metavar="FILE", help="NBIA Data Retriever metadata.csv")
     source.add_argument("--series-uid", nargs="+", metavar="UID", help="Series Instance UIDs")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--workers", type=int, default=4, help="series downloaded at the same time (4)"
+    )
     _add_network_options(parser, TCIA_BASE_URL)
     parser.set_defaults(handler=_run_fetch_tcia)
 
@@ -115,7 +118,7 @@ def _run_fetch_tcia(args: argparse.Namespace) -> int:
     else:
         series = args.series_uid
     client = TciaClient(args.base_url, timeout=args.timeout, retries=args.retries)
-    report = client.download_series(series, args.out, raise_on_error=False)
+    report = client.download_series(series, args.out, raise_on_error=False, workers=args.workers)
     report_path = Path(args.out) / "download_report.csv"
     _write_table(report.set_index("series_uid"), report_path)
     print(report["status"].value_counts().to_string())

@@ -22,8 +22,10 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import threading
 import zipfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -185,7 +187,18 @@ class TciaClient:
         retries: int = 4,
         backoff: float = 1.0,
     ) -> None:
-        self.http = HttpClient(base_url, timeout=timeout, retries=retries, backoff=backoff)
+        self._options = {"timeout": timeout, "retries": retries, "backoff": backoff}
+        self.base_url = base_url
+        self._local = threading.local()
+
+    @property
+    def http(self) -> HttpClient:
+        """The HTTP client of the calling thread (a requests session is not shared)."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = HttpClient(self.base_url, **self._options)
+            self._local.client = client
+        return client
 
     def _query(self, endpoint: str, **params) -> pd.DataFrame:
         options = {key: value for key, value in params.items() if value}
@@ -242,6 +255,7 @@ class TciaClient:
         *,
         expected_images: dict[str, int] | None = None,
         raise_on_error: bool = True,
+        workers: int = 1,
     ) -> pd.DataFrame:
         """Download series into ``out_dir/<SeriesInstanceUID>/``, resuming earlier runs.
 
@@ -257,6 +271,8 @@ class TciaClient:
         raise_on_error : bool, default True
             Raise :class:`DownloadError` after all series were tried if any failed; with
             False, failures are only listed in the report.
+        workers : int, default 1
+            Series downloaded at the same time, each in its own thread and HTTP session.
 
         Returns
         -------
@@ -272,23 +288,31 @@ class TciaClient:
         expected_images = dict(expected_images or {})
         uids = list(dict.fromkeys(series_uids))
 
-        rows = []
-        for uid in tqdm(uids, desc="TCIA series", unit="series"):
+        if workers < 1:
+            raise ArchiveError(f"workers must be at least 1, got {workers!r}")
+
+        def fetch(uid: str) -> dict:
             try:
-                rows.append(self._download_one(uid, out_dir, expected_images.get(uid)))
+                return self._download_one(uid, out_dir, expected_images.get(uid))
             except (ArchiveError, OSError, zipfile.BadZipFile) as error:
                 logger.error("Series %s failed: %s", uid, error)
-                rows.append(
-                    {
-                        "series_uid": uid,
-                        "status": "failed",
-                        "n_images": 0,
-                        "expected_images": expected_images.get(uid),
-                        "path": None,
-                        "error": str(error),
-                    }
-                )
-        report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
+                return {
+                    "series_uid": uid,
+                    "status": "failed",
+                    "n_images": 0,
+                    "expected_images": expected_images.get(uid),
+                    "path": None,
+                    "error": str(error),
+                }
+
+        progress = tqdm(total=len(uids), desc="TCIA series", unit="series")
+        rows_by_uid = {}
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for row in pool.map(fetch, uids):
+                rows_by_uid[row["series_uid"]] = row
+                progress.update()
+        progress.close()
+        report = pd.DataFrame([rows_by_uid[uid] for uid in uids], columns=REPORT_COLUMNS)
         counts = report["status"].value_counts().to_dict()
         logger.info("TCIA download: %s", counts)
 

@@ -260,3 +260,31 @@ def test_stale_extraction_folder_removed(archive_server, series_zip, tmp_path):
     client.download_series([SERIES], tmp_path)
 
     assert sorted(p.name for p in tmp_path.iterdir()) == [SERIES]
+
+
+def test_parallel_downloads_keep_order(archive_server, series_zip, tmp_path):
+    payload, count = series_zip
+    uids = [f"{SERIES}.{number}" for number in range(4)]
+    archive_server.route(
+        "GET",
+        "/getSeries",
+        lambda r: Reply.json(
+            [{"SeriesInstanceUID": r.query["SeriesInstanceUID"][0], "ImageCount": count}]
+        ),
+    )
+    archive_server.route(
+        "GET",
+        "/getImage",
+        lambda r: (
+            Reply(200, payload)
+            if not r.query["SeriesInstanceUID"][0].endswith(".2")
+            else Reply(200, payload[:1000])
+        ),
+    )
+    client = TciaClient(archive_server.url, **FAST)
+
+    report = client.download_series(uids, tmp_path, raise_on_error=False, workers=3)
+
+    assert report["series_uid"].tolist() == uids
+    assert report["status"].tolist() == ["downloaded", "downloaded", "failed", "downloaded"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [uids[0], uids[1], uids[3]]
