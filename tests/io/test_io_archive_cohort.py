@@ -108,7 +108,7 @@ def run_options(server) -> dict:
     return {
         "gdc_url": f"{server.url}/gdc",
         "cbioportal_url": f"{server.url}/cbioportal",
-        "timeout": 0.5,
+        "timeout": 1.0,
         "retries": 1,
         "backoff": 0.01,
     }

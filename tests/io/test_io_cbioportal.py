@@ -26,7 +26,7 @@ from radiogenomics.io.cbioportal import (
 from radiogenomics.io.exceptions import ArchiveError
 
 STUDY = "cbioportal_study_es_0"
-FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01}
+FAST = {"timeout": 1.0, "retries": 2, "backoff": 0.01}
 
 
 @pytest.fixture(scope="module")

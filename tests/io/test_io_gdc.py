@@ -16,7 +16,7 @@ from radiogenomics.io.http import HttpClient
 
 pytestmark = pytest.mark.network
 
-FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01}
+FAST = {"timeout": 1.0, "retries": 2, "backoff": 0.01}
 
 
 def load_sample(data_root, name):

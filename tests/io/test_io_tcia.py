@@ -16,7 +16,7 @@ from radiogenomics.io.tcia import TciaClient, read_manifest, read_nbia_metadata
 
 pytestmark = pytest.mark.network
 
-FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01}
+FAST = {"timeout": 1.0, "retries": 2, "backoff": 0.01}
 SERIES = "1.3.6.1.4.1.9590.100.1.2.296658988911737913102339329841519593982"
 
 
