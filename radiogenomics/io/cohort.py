@@ -47,6 +47,8 @@ class Cohort:
         Every dropped or duplicated identifier: ``source, identifier, patient, action, reason``.
     inputs : dict
         Input file path -> sha256, for provenance.
+    sources : pandas.DataFrame
+        One row per table: ``table, patients, matched`` (patients also in the feature table).
     """
 
     features: pd.DataFrame
@@ -58,6 +60,9 @@ class Cohort:
         default_factory=lambda: pd.DataFrame(columns=_REPORT_COLUMNS)
     )
     inputs: dict = field(default_factory=dict)
+    sources: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["table", "patients", "matched"])
+    )
 
     @property
     def n_patients(self) -> int:
@@ -226,6 +231,7 @@ def build_cohort(spec: dict, data_dir=None, base_dir: Path | None = None) -> Coh
     features = to_numeric_features(features.drop(columns=sorted(drop)), "features")
 
     clinical = pd.DataFrame(index=features.index)
+    sources = [("features", len(features), len(features))]
     for name, table_spec in (spec.get("tables") or {}).items():
         table, report = load_source_table(table_spec, name, id_format, data_dir, inputs, base_dir)
         reports.append(report)
@@ -237,6 +243,7 @@ def build_cohort(spec: dict, data_dir=None, base_dir: Path | None = None) -> Coh
             )
         matched = features.index.isin(table.index).sum()
         logger.info("%s: %d of %d imaging patients matched", name, matched, len(features))
+        sources.append((name, len(table), int(matched)))
         clinical = clinical.join(table, how="left")
 
     size_feature = spec.get("size_feature")
@@ -258,6 +265,7 @@ def build_cohort(spec: dict, data_dir=None, base_dir: Path | None = None) -> Coh
         size_feature=size_feature,
         id_report=id_report.reindex(columns=_REPORT_COLUMNS),
         inputs=inputs,
+        sources=pd.DataFrame(sources, columns=["table", "patients", "matched"]),
     )
 
 

@@ -114,18 +114,22 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult
     summary = cohort.label_summary()
     write_csv(summary, folder / "cohort_summary.csv")
     write_csv(cohort.id_report, folder / "identifiers_dropped.csv")
-    body = [f"{cohort.n_patients} patients with {cohort.features.shape[1]} phenotypes.",
+    write_csv(cohort.sources, folder / "cohort_sources.csv")
+    body = [f"{cohort.n_patients} patients with {cohort.features.shape[1]} phenotypes. "
+            "Patients per input table, and how many of them have phenotypes:",
+            md.markdown_table(cohort.sources),
+            "Patients per label:",
             md.markdown_table(summary.drop(columns=["kind"])),
-            f"\n{len(cohort.id_report)} identifiers were dropped or duplicated "
+            f"{len(cohort.id_report)} identifiers were dropped or duplicated "
             "(`identifiers_dropped.csv`)."]
     for first, second in spec["cohort"].get("compare") or []:
         disagreeing = compare_labels(cohort, first, second)
         stem = f"disagreement_{_safe_name(first)}_{_safe_name(second)}"
         write_csv(disagreeing.reset_index(), folder / f"{stem}.csv")
         both = int(cohort.labels[[first, second]].notna().all(axis=1).sum())
-        body.append(f"\n{first} and {second} disagree for {len(disagreeing)} of the {both} "
+        body.append(f"{first} and {second} disagree for {len(disagreeing)} of the {both} "
                     f"patients with both (`{stem}.csv`).")
-    sections.append(("Cohort", "\n".join(body)))
+    sections.append(("Cohort", "\n\n".join(body)))
 
     analyses = spec["analyses"]
     size = cohort.features[cohort.size_feature] if cohort.size_feature else None
