@@ -14,9 +14,9 @@ Measured per engine and case:
 * peak memory: maximum resident set size of that fresh process.
 
 PyRadiomics (PyPI ``pyradiomics-bhklab``), flash-radiomics and MIRP are not dependencies of
-this project; install them into a separate environment and pass its interpreter
-(flash-radiomics 1.0.0 also needs scipy, h5py, scikit-learn and pandas, which it does not
-declare)::
+this project. Install them into a separate environment and pass its interpreter.
+flash-radiomics 1.0.0 also needs scipy, h5py, scikit-learn and pandas, which it does not
+declare::
 
     python -m venv /work/bench-venv
     /work/bench-venv/bin/pip install pyradiomics-bhklab flash-radiomics mirp scipy h5py \

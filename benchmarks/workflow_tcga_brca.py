@@ -4,10 +4,10 @@ Run from the repository root with the data directory configured::
 
     RADIOGENOMICS_DATA=/path/to/data python benchmarks/workflow_tcga_brca.py
 
-It prints a Markdown table: the whole ``radiogenomics run`` as a fresh process (wall and
-CPU time, best of ``--repeats``), and the size-controlled association of all labels and
-phenotypes by this package's matrix algebra and by one statsmodels OLS fit per pair, with
-the largest difference in p-values between the two.
+It prints a Markdown table. The whole ``radiogenomics run`` is timed as a fresh process
+(wall and CPU time, best of ``--repeats``). The size-controlled association of all labels
+and phenotypes is timed twice: by this package's matrix algebra, and by one statsmodels OLS
+fit per pair. The table also gives the largest difference in p-values between the two.
 """
 
 from __future__ import annotations

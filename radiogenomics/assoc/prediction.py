@@ -4,9 +4,9 @@ Scaling and feature selection are steps of each model's pipeline, so they are fi
 every training fold and never see the held-out cases. Two evaluation schemes are run:
 
 * leave-one-out: one out-of-fold score per case, one pooled ROC curve and DeLong interval;
-* repeated stratified k-fold: per repeat, the out-of-fold scores give an AUC and its DeLong
-  variance; the reported AUC is the mean over repeats and the interval uses the mean DeLong
-  variance, with the spread of the AUC across repeats given beside it.
+* repeated stratified k-fold: in each repeat, the out-of-fold scores give an AUC and its
+  DeLong variance. The reported AUC is the mean over repeats, and its interval uses the mean
+  DeLong variance. The spread of the AUC across repeats is reported beside it.
 """
 
 from __future__ import annotations

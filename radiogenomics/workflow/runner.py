@@ -1,6 +1,6 @@
 """Run a workflow: build the cohort, run the analyses, write tables, figures and a report.
 
-The results folder holds CSV and Parquet tables, PNG and PDF figures, ``report.md``,
+The results folder contains CSV and Parquet tables, PNG and PDF figures, ``report.md``,
 ``run.log`` and ``provenance.json``. It is written to a temporary folder and renamed at the
 end, so a failed run leaves nothing behind. Tables depend only on the inputs, the workflow
 and its seed, so reruns give byte-identical CSV files.

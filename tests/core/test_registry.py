@@ -18,7 +18,9 @@ def test_every_manifest_has_provenance():
     datasets = registry.list_datasets()
     assert DATASETS <= {d.name for d in datasets}
     for dataset in datasets:
-        assert dataset.licence and dataset.citation and dataset.source
+        assert dataset.licence
+        assert dataset.citation
+        assert dataset.source
         assert all(len(f.sha256) == 64 for f in dataset.files)
 
 

@@ -1,4 +1,4 @@
-"""Every command of the command line answers --help."""
+"""Every command of the command line prints its --help."""
 
 import subprocess
 import sys

@@ -93,4 +93,5 @@ def test_rerun_gives_identical_tables(first_run, data_root, tmp_path):
     tables = sorted(p.name for p in first_run.glob("*.csv"))
     assert len(tables) >= 8
     match, mismatch, errors = filecmp.cmpfiles(first_run, second, tables, shallow=False)
-    assert mismatch == [] and errors == []
+    assert mismatch == []
+    assert errors == []
