@@ -44,7 +44,7 @@ def read_cases(path) -> pandas.DataFrame:  # noqa: F821
     missing = [c for c in CASE_COLUMNS if c not in cases.columns]
     if missing:
         raise TableError(
-            f"{path} lacks column(s) {missing}; a cases table needs id,image,mask[,label]"
+            f"{path} is missing column(s) {missing}; a cases table needs id,image,mask[,label]"
         )
     empty = cases[list(CASE_COLUMNS)].isna().any(axis=1)
     if empty.any():

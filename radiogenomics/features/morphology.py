@@ -153,22 +153,28 @@ def spatial_autocorrelation(values: np.ndarray, mask: np.ndarray, spacing) -> tu
         return np.nan, np.nan
 
     # Circular convolution over 2n - 1 voxels per axis never wraps a displacement of the
-    # box onto another, so it equals the linear convolution at every ROI voxel.
+    # box onto another, so it equals the linear convolution at every ROI voxel. Single
+    # precision halves time and memory; on the IBSI CT phantom it changes Moran's I and
+    # Geary's C by less than 1e-7 relative to double precision.
     size = [fft.next_fast_len(2 * n - 1, real=True) for n in mask.shape]
     offsets = [
-        np.minimum(np.arange(m), m - np.arange(m)) * s for m, s in zip(size, spacing, strict=True)
+        (np.minimum(np.arange(m), m - np.arange(m)) * s).astype(np.float32)
+        for m, s in zip(size, spacing, strict=True)
     ]
-    distance = np.sqrt(sum(np.square(g) for g in np.meshgrid(*offsets, indexing="ij", sparse=True)))
-    # Single precision halves the FFT time; on the IBSI CT phantom it changes Moran's I
-    # and Geary's C by less than 1e-7 relative to double precision.
-    with np.errstate(divide="ignore"):
-        weights = np.where(distance > 0, 1.0 / distance, 0.0).astype(np.float32)
+    weights = offsets[0][:, None, None] ** 2 + offsets[1][None, :, None] ** 2
+    weights = weights + offsets[2][None, None, :] ** 2
+    weights[0, 0, 0] = 1.0
+    np.sqrt(weights, out=weights)
+    np.reciprocal(weights, out=weights)
+    weights[0, 0, 0] = 0.0  # a voxel is not its own neighbour
     kernel = fft.rfftn(weights, size, workers=-1)
+    del weights
     region = tuple(slice(0, n) for n in mask.shape)
 
     def convolve(array):
         transformed = fft.rfftn(array.astype(np.float32), size, workers=-1)
-        return fft.irfftn(transformed * kernel, size, workers=-1)[region].astype(np.float64)
+        transformed *= kernel
+        return fft.irfftn(transformed, size, workers=-1)[region].astype(np.float64)
 
     weighted_mask = convolve(mask)
     weighted_values = convolve(centred)

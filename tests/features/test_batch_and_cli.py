@@ -88,7 +88,7 @@ def test_batch_rejects_output_of_other_settings(cases_csv, tmp_path):
 def test_cases_table_needs_columns(tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text("id,image\na,b.nii\n")
-    with pytest.raises(ValueError, match=r"lacks column\(s\) \['mask'\]"):
+    with pytest.raises(ValueError, match=r"is missing column\(s\) \['mask'\]"):
         extract_batch(path, Settings(), tmp_path / "out.parquet", progress=False)
 
 
