@@ -35,6 +35,14 @@ FAMILY_CODES = {
 }
 
 _KURTOSIS_NOTE = "PyRadiomics reports kurtosis, not excess kurtosis: its value is this + 3"
+_MESH_NOTE = (
+    "PyRadiomics triangulates marching cubes its own way: on its brain1 test case the "
+    "volume differs by 0.02 % and the area by 0.5 % from scikit-image's mesh used here"
+)
+_AXIS_NOTE = (
+    "PyRadiomics divides the position covariance by N, IBSI (and this engine) by N - 1: "
+    "multiply by sqrt((N - 1) / N) to get PyRadiomics' value"
+)
 _SHIFT_NOTE = (
     "PyRadiomics adds voxelArrayShift (default 0; 2000 in its test baseline) to each "
     "intensity first"
@@ -42,7 +50,7 @@ _SHIFT_NOTE = (
 
 _NON_TEXTURE = (
     # column, IBSI code, family, name, unit, PyRadiomics name, note
-    ("morph_volume", "RNU0", "morphology", "volume (mesh)", "mm^3", "shape_MeshVolume", ""),
+    ("morph_volume", "RNU0", "morphology", "volume (mesh)", "mm^3", "shape_MeshVolume", _MESH_NOTE),
     (
         "morph_vol_approx",
         "YEKZ",
@@ -59,7 +67,7 @@ _NON_TEXTURE = (
         "surface area (mesh)",
         "mm^2",
         "shape_SurfaceArea",
-        "",
+        _MESH_NOTE,
     ),
     (
         "morph_av",
@@ -68,12 +76,12 @@ _NON_TEXTURE = (
         "surface to volume ratio",
         "1/mm",
         "shape_SurfaceVolumeRatio",
-        "",
+        _MESH_NOTE,
     ),
     ("morph_comp_1", "SKGS", "morphology", "compactness 1", "1", None, ""),
     ("morph_comp_2", "BQWJ", "morphology", "compactness 2", "1", None, ""),
     ("morph_sph_dispr", "KRCK", "morphology", "spherical disproportion", "1", None, ""),
-    ("morph_sphericity", "QCFX", "morphology", "sphericity", "1", "shape_Sphericity", ""),
+    ("morph_sphericity", "QCFX", "morphology", "sphericity", "1", "shape_Sphericity", _MESH_NOTE),
     ("morph_asphericity", "25C7", "morphology", "asphericity", "1", None, ""),
     ("morph_com", "KLMA", "morphology", "centre of mass shift", "mm", None, ""),
     (
@@ -92,7 +100,7 @@ _NON_TEXTURE = (
         "major axis length",
         "mm",
         "shape_MajorAxisLength",
-        "",
+        _AXIS_NOTE,
     ),
     (
         "morph_pca_min_axis",
@@ -101,7 +109,7 @@ _NON_TEXTURE = (
         "minor axis length",
         "mm",
         "shape_MinorAxisLength",
-        "",
+        _AXIS_NOTE,
     ),
     (
         "morph_pca_least_axis",
@@ -110,7 +118,7 @@ _NON_TEXTURE = (
         "least axis length",
         "mm",
         "shape_LeastAxisLength",
-        "",
+        _AXIS_NOTE,
     ),
     ("morph_pca_elongation", "Q3CK", "morphology", "elongation", "1", "shape_Elongation", ""),
     ("morph_pca_flatness", "N17B", "morphology", "flatness", "1", "shape_Flatness", ""),
