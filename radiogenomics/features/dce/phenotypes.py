@@ -99,7 +99,8 @@ def compute_dce_phenotypes(
     pandas.Series
         36 values named as the columns of the UChicago TCGA-BRCA table
         (``"Maximum enhancement (K1)"`` ...), in that table's order. Units: fractions for
-        enhancement, s for times, 1/s for rates, mm, mm² and mm³ for sizes.
+        enhancement, s for times, 1/s for rates, mm, mm² and mm³ for sizes, 1/mm for G3
+        and M1, 1/mm² for M2; the other phenotypes have no unit.
     """
     given = sum(x is not None for x in (seed, box, mask))
     if given != 1:
