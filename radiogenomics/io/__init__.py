@@ -1,8 +1,10 @@
 """Loaders: dataset registry, tables, TCGA barcodes, cohorts, archive clients and images.
 
-Archive clients and image readers live in their own submodules (for example
-``radiogenomics.io.gdc``); import them directly.
+The DICOM readers load on first access (they import pydicom, SimpleITK and highdicom).
+Archive clients live in their own submodules (for example ``radiogenomics.io.gdc``).
 """
+
+import importlib
 
 from radiogenomics.io.barcodes import (
     collapse_to_patients,
@@ -22,7 +24,27 @@ from radiogenomics.io.registry import (
 )
 from radiogenomics.io.tables import read_table, require_columns, to_numeric_features
 
-__all__ = [
+# Public name -> submodule, imported on first access.
+_LAZY = {
+    "read_dicom_series": "dicom_series",
+    "list_series": "dicom_series",
+    "read_rtstruct": "rtstruct",
+    "list_rois": "rtstruct",
+    "read_dicom_seg": "dicom_seg",
+    "list_segments": "dicom_seg",
+    "read_dynamic_series": "dicom_dynamic",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [*_LAZY,
     "Cohort",
     "build_cohort",
     "collapse_to_patients",
