@@ -1,5 +1,5 @@
-"""Association statistics: size-controlled regression, multiple testing, ROC, clustering and
-subtype prediction."""
+"""Association statistics: size-controlled regression, multiple testing, ROC, clustering,
+subtype prediction and survival."""
 
 from radiogenomics.assoc.association import (
     AssociationResult,
@@ -13,6 +13,7 @@ from radiogenomics.assoc.prediction import PredictionResult, make_model, predict
 from radiogenomics.assoc.regression import RankDeficientError, linear_association
 from radiogenomics.assoc.roc import RocAuc, delong_test, roc_auc_delong
 from radiogenomics.assoc.selection import StepwiseLDASelector
+from radiogenomics.assoc.survival import cox_association, logrank_test
 
 __all__ = [
     "AssociationResult",
@@ -24,8 +25,10 @@ __all__ = [
     "adjust_pvalues",
     "cluster",
     "cluster_association",
+    "cox_association",
     "delong_test",
     "linear_association",
+    "logrank_test",
     "make_model",
     "predict_labels",
     "roc_auc_delong",

@@ -235,7 +235,9 @@ def resolve_file(
         _download(dataset, entry, destination)
         return destination
 
-    searched = "; ".join(f"{origin}: {root / dataset.folder / entry.path}" for origin, root in roots)
+    searched = "; ".join(
+        f"{origin}: {root / dataset.folder / entry.path}" for origin, root in roots
+    )
     raise DatasetError(
         f"missing file {entry.path!r} of dataset {dataset.name!r} (sha256 {entry.sha256}). "
         f"Searched {searched}. Get it from {entry.url or dataset.source} and put it at "

@@ -239,8 +239,51 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult
             + "\n\n" + md.figure_link("roc_curves", "ROC curves (leave-one-out)"),
         ))
 
+    if "survival" in analyses:
+        sections.append(_survival_section(analyses["survival"], cohort, result, size, folder,
+                                          figure_options))
+
     md.write_report(folder / "report.md", sections, spec.get("title") or spec["name"], notice)
     return result
+
+
+def _survival_section(settings, cohort, result, size, folder, figure_options):
+    from radiogenomics import assoc, pl
+    from radiogenomics.errors import TableError
+
+    for key in ("time", "event"):
+        if settings[key] not in cohort.clinical.columns:
+            raise TableError(
+                f"analyses.survival.{key} names column {settings[key]!r}, which no cohort "
+                f"table provides; columns: {', '.join(cohort.clinical.columns)}"
+            )
+    time, event = cohort.clinical[settings["time"]], cohort.clinical[settings["event"]]
+    covariates = None
+    if settings["size_control"] and size is not None:
+        covariates = assoc.transform_size(size).rename("log_size").to_frame()
+    cox = assoc.cox_association(cohort.features, time, event, covariates)
+    write_tables(cox, folder, "survival_cox")
+    if cox["p"].isna().all():
+        events = int(pd.to_numeric(event, errors="coerce").reindex(cohort.features.index).sum())
+        return ("Survival", f"No Cox model was fitted: the imaged patients have {events} "
+                f"event(s) in `{settings['event']}`, and a model needs at least 2. "
+                "`survival_cox.csv` lists the phenotypes with empty estimates.")
+    body = ("Cox proportional-hazards model of each phenotype (hazard ratio per SD"
+            + (", adjusted for log tumour size" if covariates is not None else "")
+            + f"); {int((cox['q'] < 0.05).sum())} of {len(cox)} phenotypes have q < 0.05.\n\n"
+            + md.markdown_table(cox.nsmallest(10, "p")))
+    if result.clustering is not None:
+        logrank = assoc.logrank_test(time, event, result.clustering.clusters)
+        write_csv(pd.DataFrame([logrank]), folder / "survival_logrank_clusters.csv")
+        axes = pl.kaplan_meier(time, event, result.clustering.clusters,
+                               title=f"Patient clusters, log-rank p = {logrank['p']:.3g}",
+                               time_unit=settings["time_unit"])
+        pl.save_figure(axes.figure, folder / "figures" / "km_clusters", **figure_options)
+        body += (f"\n\nLog-rank test of the patient clusters: chi-square {logrank['chi2']:.3g} "
+                 f"on {logrank['dof']} df, p = {logrank['p']:.3g} ({logrank['n']} patients, "
+                 f"{logrank['events']} events).\n\n"
+                 + md.figure_link("km_clusters", "Kaplan-Meier curves of the patient clusters"))
+    return ("Survival", body)
 
 
 def default_workers() -> int:

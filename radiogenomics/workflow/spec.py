@@ -11,7 +11,7 @@ import yaml
 from radiogenomics.errors import WorkflowError
 
 _TOP_LEVEL = {"name", "title", "description", "seed", "cohort", "analyses", "figures", "notice"}
-_ANALYSES = {"associations", "univariate_roc", "clustering", "prediction"}
+_ANALYSES = {"associations", "univariate_roc", "clustering", "prediction", "survival"}
 
 DEFAULTS = {
     "seed": 0,
@@ -41,6 +41,7 @@ ANALYSIS_DEFAULTS = {
         "leave_one_out": True,
         "published": {},
     },
+    "survival": {"time": None, "event": None, "time_unit": "days", "size_control": True},
 }
 
 
@@ -111,7 +112,7 @@ def validate(raw: dict) -> dict:
         raise WorkflowError(f"figure formats {bad_formats} are not png, pdf or svg")
     spec["figures"] = figures
 
-    labels = set((spec["cohort"].get("labels") or {}))
+    labels = set(spec["cohort"].get("labels") or {})
     for name in ("associations", "univariate_roc"):
         chosen = resolved.get(name, {}).get("labels")
         _check_names(chosen, labels, f"analyses.{name}.labels")
@@ -119,6 +120,13 @@ def validate(raw: dict) -> dict:
         _check_names(resolved["clustering"]["test_labels"], labels, "clustering.test_labels")
         _check_names([t for t in resolved["clustering"]["tracks"] if t != "size"], labels,
                      "clustering.tracks")
+    if "survival" in resolved:
+        for key in ("time", "event"):
+            if not resolved["survival"][key]:
+                raise WorkflowError(
+                    f"analyses.survival needs '{key}': the cohort column of the follow-up "
+                    "time or of the event indicator (1 = event, 0 = censored)"
+                )
     if "prediction" in resolved:
         _check_names(resolved["prediction"]["tasks"], labels, "prediction.tasks")
     return spec
