@@ -99,6 +99,36 @@ REFERENCE_CDE = {
 }
 
 
+# Texture values of the same sheets, checked through the whole pipeline (discretisation
+# and the hand-over of grey levels and masks to the texture families).
+TEXTURE_CDE = {
+    "C": {
+        "cm_joint_max_3D_avg": (0.111, 0.002),
+        "cm_joint_var_3D_comb": (73.8, 2),
+        "rlm_sre_3D_avg": (0.786, 0.003),
+        "rlm_glnu_3D_comb": (41300, 100),
+        "szm_sze_3D": (0.695, 0.001),
+        "szm_lze_3D": (38900, 900),
+        "dzm_sde_3D": (0.531, 0.006),
+        "dzm_lde_3D": (11, 0.3),
+        "ngt_coarseness_3D": (0.000216, 0.000004),
+        "ngl_lde_3D": (0.137, 0.003),
+    },
+    "D": {
+        "cm_joint_max_3D_avg": (0.232, 0.007),
+        "cm_joint_avg_3D_avg": (18.9, 0.5),
+        "cm_corr_3D_avg": (0.798, 0.005),
+        "cm_info_corr2_3D_avg": (0.845, 0.003),
+    },
+    "E": {
+        "cm_joint_max_3D_avg": (0.153, 0.003),
+        "cm_joint_var_3D_avg": (24.4, 0.9),
+        "cm_corr_3D_avg": (0.771, 0.006),
+        "cm_clust_prom_3D_avg": (68900, 2100),
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def ibsi(data_root):
     return data_root / "ibsi"
@@ -168,5 +198,18 @@ def test_ct_phantom_matches_reference_values(ibsi, configuration, diagnostics):
         for tag, (value, tolerance) in expected.items()
         if not math.isclose(result[tag], value, rel_tol=0, abs_tol=tolerance + 1e-9)
         and not (tolerance == 0 and round(result[tag]) == value)
+    ]
+    assert failures == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("configuration", ["C", "D", "E"])
+def test_ct_phantom_texture_through_pipeline(ibsi, configuration):
+    image, mask = _ct_paths(ibsi)
+    result = extract(image, mask, Settings.ibsi(configuration))
+    failures = [
+        f"{tag}: reference {value} +- {tolerance}, got {result[tag]}"
+        for tag, (value, tolerance) in TEXTURE_CDE[configuration].items()
+        if not math.isclose(result[tag], value, rel_tol=0, abs_tol=tolerance + 1e-12)
     ]
     assert failures == []
