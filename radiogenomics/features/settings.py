@@ -8,7 +8,7 @@ configurations of the IBSI 1 reference data sets.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from radiogenomics.errors import RadiogenomicsError
@@ -114,7 +114,6 @@ class Settings:
     texture_distance: int = 1
     ngldm_coarseness: int = 0
     diagnostics: bool = False
-    extra: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.validate()
@@ -123,20 +122,25 @@ class Settings:
         """Raise :class:`SettingsError` naming the first invalid value."""
         if self.nan_policy not in ("raise", "exclude"):
             raise SettingsError(f"nan_policy must be 'raise' or 'exclude', got {self.nan_policy!r}")
+
         if self.image_interpolation not in ("linear", "cubic", "nearest"):
             raise SettingsError(
                 "image_interpolation must be 'linear', 'cubic' or 'nearest', got "
                 f"{self.image_interpolation!r}"
             )
+
         if self.resampled_spacing is not None:
             spacing = tuple(
                 None if s is None else float(s) for s in _as_triple(self.resampled_spacing)
             )
-            if min(s for s in spacing if s is not None) <= 0:
+            given = [s for s in spacing if s is not None]
+            if not given or min(given) <= 0:
                 raise SettingsError(f"resampled_spacing must be positive, got {spacing} mm")
             self.resampled_spacing = spacing
+
         if not 0 < self.partial_volume <= 1:
             raise SettingsError(f"partial_volume must be in (0, 1], got {self.partial_volume}")
+
         if self.resegment_range is not None:
             lower, upper = self.resegment_range
             if lower is not None and upper is not None and lower > upper:
@@ -144,25 +148,41 @@ class Settings:
                     f"resegment_range lower bound {lower} exceeds upper bound {upper}"
                 )
             self.resegment_range = (lower, upper)
+
         if self.discretisation not in ("fixed_bin_number", "fixed_bin_size", "pyradiomics"):
             raise SettingsError(
                 "discretisation must be 'fixed_bin_number', 'fixed_bin_size' or "
                 f"'pyradiomics', got {self.discretisation!r}"
             )
+
         if self.discretisation == "fixed_bin_number" and (
             int(self.bin_number) != self.bin_number or self.bin_number < 1
         ):
             raise SettingsError(f"bin_number must be a positive integer, got {self.bin_number}")
+
         if self.discretisation != "fixed_bin_number" and not (self.bin_width or 0) > 0:
             raise SettingsError(
                 f"{self.discretisation} discretisation needs a positive bin_width, got "
                 f"{self.bin_width}"
             )
+
         if self.ivh_discretisation not in (None, "fixed_bin_size", "fixed_bin_number"):
             raise SettingsError(
                 "ivh_discretisation must be null, 'fixed_bin_size' or 'fixed_bin_number', got "
                 f"{self.ivh_discretisation!r}"
             )
+
+        if self.ivh_discretisation == "fixed_bin_size" and not (self.ivh_bin_width or 0) > 0:
+            raise SettingsError(
+                f"fixed_bin_size IVH discretisation needs a positive ivh_bin_width, got "
+                f"{self.ivh_bin_width}"
+            )
+        if self.ivh_discretisation == "fixed_bin_number" and not (self.ivh_bin_number or 0) > 1:
+            raise SettingsError(
+                f"fixed_bin_number IVH discretisation needs ivh_bin_number > 1, got "
+                f"{self.ivh_bin_number}"
+            )
+
         unknown = sorted(set(self.families) - set(FAMILIES))
         if unknown:
             raise SettingsError(f"unknown feature families {unknown}; choose from {FAMILIES}")
@@ -172,6 +192,18 @@ class Settings:
             if isinstance(self.texture_aggregation, str)
             else self.texture_aggregation
         )
+        from radiogenomics.features.texture.aggregation import (
+            DIRECTIONAL_AGGREGATIONS,
+            VOLUME_AGGREGATIONS,
+        )
+
+        known = {*DIRECTIONAL_AGGREGATIONS, *VOLUME_AGGREGATIONS}
+        unknown = sorted(set(self.texture_aggregation) - known)
+        if unknown or not self.texture_aggregation:
+            raise SettingsError(
+                f"unknown texture aggregation {unknown or '(none given)'}; choose from "
+                f"{sorted(known)}"
+            )
 
     @property
     def lower_bound(self) -> float | None:
@@ -185,13 +217,12 @@ class Settings:
     def to_dict(self) -> dict:
         """Return the settings as plain Python values (for YAML, JSON or Parquet metadata)."""
         values = dataclasses.asdict(self)
-        values.pop("extra")
         return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
     @classmethod
     def from_dict(cls, values: dict) -> Settings:
         """Build settings from a dict; an unknown key raises :class:`SettingsError`."""
-        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise SettingsError(f"unknown setting(s) {unknown}; valid settings are {sorted(known)}")

@@ -165,3 +165,21 @@ def test_settings_ibsi_preset_from_yaml(tmp_path):
     assert settings.resegment_range == (-1000.0, 400.0)
     assert settings.bin_width == 25.0
     assert settings.families == ("intensity",)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"discretisation": "fixed_bin_size"}, "needs a positive bin_width"),
+        ({"bin_number": 0}, "bin_number must be a positive integer"),
+        ({"resegment_range": (400, -500)}, "lower bound 400 exceeds upper bound -500"),
+        ({"resampled_spacing": (2.0, 0.0, 2.0)}, "resampled_spacing must be positive"),
+        ({"ivh_discretisation": "fixed_bin_size"}, "needs a positive ivh_bin_width"),
+        ({"texture_aggregation": ["4d_avg"]}, r"unknown texture aggregation \['4d_avg'\]"),
+        ({"families": ["shape"]}, r"unknown feature families \['shape'\]"),
+        ({"nan_policy": "ignore"}, "nan_policy must be"),
+    ],
+)
+def test_settings_reject_invalid_value(values, message):
+    with pytest.raises(ValueError, match=message):
+        Settings(**values)
