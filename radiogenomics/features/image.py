@@ -100,8 +100,8 @@ def read_volume(source, spacing=None, view: bool = False) -> Volume:
     Parameters
     ----------
     source : str, pathlib.Path, numpy.ndarray, SimpleITK.Image or Volume
-        A NIfTI, NRRD or other file SimpleITK reads; a folder holding one DICOM series; a
-        numpy array in ``(z, y, x)`` order; or an image object.
+        A NIfTI, NRRD or other file that SimpleITK reads, a folder with one DICOM series,
+        a numpy array in ``(z, y, x)`` order, or an image object.
     spacing : sequence of 3 float, optional
         Voxel size in mm in ``(z, y, x)`` order. Required for numpy arrays, ignored
         otherwise.

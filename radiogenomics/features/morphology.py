@@ -154,7 +154,7 @@ def spatial_autocorrelation(values: np.ndarray, mask: np.ndarray, spacing) -> tu
 
     # Circular convolution over 2n - 1 voxels per axis never wraps a displacement of the
     # box onto another, so it equals the linear convolution at every ROI voxel. Single
-    # precision halves time and memory; on the IBSI CT phantom it changes Moran's I and
+    # precision halves time and memory. On the IBSI CT phantom it changes Moran's I and
     # Geary's C by less than 1e-7 relative to double precision.
     size = [fft.next_fast_len(2 * n - 1, real=True) for n in mask.shape]
     offsets = [
