@@ -147,3 +147,13 @@ def test_read_dicom_needs_three_time_points(tmp_path):
                               ACQUISITION_TIMES[t])
     with pytest.raises(ValueError, match="2 time point"):
         read_dce_dicom(tmp_path)
+
+
+def test_integer_frames_stored_as_float32():
+    frames = frames_with_values().astype(np.int16)
+    series = DCESeries(frames, [0, 60, 120, 180])
+    assert series.frames.dtype == np.float32
+    np.testing.assert_allclose(
+        series.relative_enhancement(), DCESeries(frames.astype(float), [0, 60, 120, 180])
+        .relative_enhancement(), rtol=1e-6,
+    )

@@ -31,7 +31,8 @@ class DCESeries:
     ----------
     frames : ndarray, shape (n_frames, nz, ny, nx)
         Signal intensities. Frame 0 is the pre-contrast image, frames 1.. are
-        post-contrast, in acquisition order.
+        post-contrast, in acquisition order. Floating-point frames keep their precision,
+        and integer frames are stored as float32.
     times : sequence of float, length n_frames
         Acquisition time of each frame in seconds, strictly increasing. Only the
         differences between post-contrast times matter to the phenotypes.
@@ -50,7 +51,10 @@ class DCESeries:
     direction: np.ndarray = field(default_factory=lambda: np.eye(3))
 
     def __post_init__(self):
-        frames = np.asarray(self.frames, dtype=float)
+        frames = np.asarray(self.frames)
+        if not np.issubdtype(frames.dtype, np.floating):
+            # Scanner integers fit float32 exactly and need half the memory of float64.
+            frames = frames.astype(np.float32)
         times = np.asarray(self.times, dtype=float)
 
         if frames.ndim != 4:
@@ -202,7 +206,7 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
                 f"{path} lies on a different grid from {paths[0]} (size {image.GetSize()} vs "
                 f"{reference.GetSize()}); register or resample the frames first"
             )
-    frames = np.stack([sitk.GetArrayFromImage(image).astype(float) for image in images])
+    frames = np.stack([sitk.GetArrayFromImage(image) for image in images])
     return DCESeries(
         frames=frames,
         times=np.asarray(times, dtype=float),
@@ -311,10 +315,10 @@ def _stack_slices(datasets: list) -> tuple[np.ndarray, tuple]:
     slices = []
     for index in order:
         dataset = datasets[index]
-        pixels = dataset.pixel_array.astype(float)
+        pixels = dataset.pixel_array.astype(np.float32)
         slope = float(dataset.get("RescaleSlope", 1.0))
         intercept = float(dataset.get("RescaleIntercept", 0.0))
-        slices.append(pixels * slope + intercept)
+        slices.append(pixels * np.float32(slope) + np.float32(intercept))
     row_spacing, column_spacing = (float(v) for v in datasets[0].PixelSpacing)
     if len(datasets) > 1:
         slice_spacing = float(np.median(np.diff(depth[order])))
