@@ -87,8 +87,15 @@ def transform_size(size: pd.Series, transform: str = "log") -> pd.Series:
     return np.log(size) if transform == "log" else np.log10(size)
 
 
+def is_binary(label: pd.Series) -> bool:
+    """Return whether a coded label is binary: numeric with no values other than 0 and 1."""
+    if isinstance(label.dtype, pd.CategoricalDtype):
+        return False
+    return bool(label.dropna().isin([0.0, 1.0]).all())
+
+
 def _design(label: pd.Series) -> pd.DataFrame:
-    """Return the tested columns: the 0/1 label, or treatment contrasts of a factor."""
+    """Return the tested columns: the numeric label, or treatment contrasts of a factor."""
     if isinstance(label.dtype, pd.CategoricalDtype):
         present = [level for level in label.cat.categories if (label == level).any()]
         dummies = pd.DataFrame(
@@ -97,12 +104,13 @@ def _design(label: pd.Series) -> pd.DataFrame:
         )
         dummies[label.isna()] = np.nan
         return dummies
-    values = label.astype(float)
-    unexpected = sorted(set(values.dropna().unique()) - {0.0, 1.0})
-    if unexpected:
+    try:
+        values = label.astype(float)
+    except (TypeError, ValueError) as error:
         raise TableError(
-            f"label {label.name!r} must be coded 0/1 (NaN for missing); found {unexpected[:5]}"
-        )
+            f"label {label.name!r} must be numeric (0/1 for a binary label) or categorical; "
+            f"found values such as {label.dropna().unique()[:3].tolist()}"
+        ) from error
     return values.to_frame()
 
 
@@ -121,7 +129,8 @@ def size_controlled_association(
     features : pandas.DataFrame
         Patients x phenotypes (numeric).
     labels : pandas.DataFrame
-        Patients x labels: binary labels coded 1/0/NaN, factors as pandas categoricals.
+        Patients x labels: binary labels coded 1/0/NaN, factors as pandas categoricals,
+        continuous labels as floats (the effect is then per unit of the label).
     size : pandas.Series or None
         Tumour size per patient (a volume, e.g. in mm^3). ``None`` fits ``y ~ label`` only.
     size_transform : {'log', 'log10', 'none'}, default 'log'
@@ -151,8 +160,9 @@ def size_controlled_association(
         label = labels[name]
         if isinstance(label.dtype, pd.CategoricalDtype):
             label = label.cat.remove_unused_categories()
+        continuous = not isinstance(label.dtype, pd.CategoricalDtype) and not is_binary(label)
         counts = label.value_counts()
-        if len(counts) < 2 or counts.min() < min_per_class:
+        if not continuous and (len(counts) < 2 or counts.min() < min_per_class):
             reason = f"class counts {counts.to_dict()} below {min_per_class} per class"
             logger.warning("label %s skipped: %s", name, reason)
             skipped.append((name, reason))
@@ -203,7 +213,8 @@ def univariate_auc(features: pd.DataFrame, labels: pd.DataFrame, level: float = 
     rows = []
     for name in labels.columns:
         label = labels[name]
-        if isinstance(label.dtype, pd.CategoricalDtype):
+        if not is_binary(label):
+            logger.info("univariate AUC: label %s is not binary; skipped", name)
             continue
         for feature in features.columns:
             try:

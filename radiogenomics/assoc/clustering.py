@@ -133,12 +133,13 @@ def cluster(
 def cluster_association(
     clusters: pd.Series, labels: pd.DataFrame, seed: int = 0, n_resamples: int = 20000
 ) -> pd.DataFrame:
-    """Test the association of patient clusters with each categorical label.
+    """Test the association of patient clusters with each label.
 
-    A 2 x 2 table gets Fisher's exact test. A larger table gets Pearson's chi-square test
-    when no expected count is below 1 and at most 20 % are below 5 (Cochran, Biometrics
-    10:417-451, 1954); otherwise the Fisher-Freeman-Halton exact test, its p-value
-    estimated by ``n_resamples`` Monte Carlo tables drawn with the fixed margins.
+    A continuous label gets the Kruskal-Wallis test across clusters. A 2 x 2 table gets
+    Fisher's exact test. A larger table gets Pearson's chi-square test when no expected
+    count is below 1 and at most 20 % are below 5 (Cochran, Biometrics 10:417-451, 1954);
+    otherwise the Fisher-Freeman-Halton exact test, its p-value estimated by ``n_resamples``
+    Monte Carlo tables drawn with the fixed margins.
 
     Parameters
     ----------
@@ -156,10 +157,21 @@ def cluster_association(
         Columns ``label, n, test, statistic, dof, p, q, table``; ``q`` is the
         Benjamini-Hochberg adjustment across labels, ``table`` the contingency counts.
     """
+    from radiogenomics.assoc.association import is_binary
+
     rows = []
     for offset, name in enumerate(labels.columns):
         pair = pd.concat([clusters.rename("cluster"), labels[name].rename("label")], axis=1)
         pair = pair.dropna()
+        if not isinstance(labels[name].dtype, pd.CategoricalDtype) and not is_binary(
+            labels[name]
+        ):
+            groups = [values["label"].to_numpy() for _, values in pair.groupby("cluster")]
+            result = stats.kruskal(*groups)
+            medians = pair.groupby("cluster")["label"].median().round(4).to_dict()
+            rows.append((name, len(pair), "Kruskal-Wallis", result.statistic, len(groups) - 1,
+                         result.pvalue, f"medians {medians}"))
+            continue
         table = pd.crosstab(pair["cluster"], pair["label"])
         table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
         counts = f"{table.to_dict(orient='index')}"

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from radiogenomics.assoc.association import is_binary
 from radiogenomics.assoc.roc import delong_test, roc_auc_delong
 from radiogenomics.errors import TableError
 
@@ -159,8 +160,11 @@ def predict_labels(
     for task in tasks:
         if task not in labels:
             raise TableError(f"prediction task {task!r} is not a cohort label")
-        if isinstance(labels[task].dtype, pd.CategoricalDtype):
-            raise TableError(f"prediction task {task!r} must be a binary label, not a factor")
+        if not is_binary(labels[task]):
+            raise TableError(
+                f"prediction task {task!r} must be a binary label coded 0/1; found values such "
+                f"as {labels[task].dropna().unique()[:3].tolist()}"
+            )
 
     settings = dict(models=models, max_features=max_features, folds=folds, repeats=repeats,
                     seed=seed, leave_one_out=leave_one_out)

@@ -67,7 +67,7 @@ def cox_association(
     from statsmodels.duration.hazard_regression import PHReg
 
     survival = _survival_frame(time, event)
-    rows = []
+    rows, skipped = [], []
     for feature in features.columns:
         parts = [survival, features[feature].rename("x")]
         if covariates is not None:
@@ -76,7 +76,7 @@ def cox_association(
         n, events = len(data), int(data["event"].sum())
         spread = data["x"].std(ddof=1)
         if events < 2 or not spread > 0:
-            logger.warning("Cox model of %s skipped: %d events, SD %s", feature, events, spread)
+            skipped.append(f"{feature} ({events} events, SD {spread:.3g})")
             rows.append((feature, n, events, np.nan, np.nan, np.nan, np.nan))
             continue
         exog = ((data["x"] - data["x"].mean()) / spread).to_frame()
@@ -86,6 +86,12 @@ def cox_association(
         beta, se = fit.params[0], fit.bse[0]
         rows.append((feature, n, events, np.exp(beta), np.exp(beta - 1.959964 * se),
                      np.exp(beta + 1.959964 * se), fit.pvalues[0]))
+    if skipped:
+        logger.warning(
+            "Cox models of %d phenotype(s) skipped, because a model needs at least 2 events "
+            "and a phenotype that varies: %s", len(skipped), "; ".join(skipped[:5])
+            + ("; ..." if len(skipped) > 5 else ""),
+        )
     table = pd.DataFrame(
         rows, columns=["feature", "n", "events", "hazard_ratio", "ci_low", "ci_high", "p"]
     )

@@ -94,6 +94,9 @@ class Cohort:
             if definition.kind == "binary":
                 row["n_positive"] = int((values == 1).sum())
                 row["n_negative"] = int((values == 0).sum())
+            elif definition.kind == "continuous":
+                row["levels"] = f"median {values.median():.4g} (range {values.min():.4g} to " \
+                    f"{values.max():.4g})"
             else:
                 row["levels"] = "; ".join(
                     f"{level} {count}" for level, count in values.value_counts(sort=False).items()

@@ -2,8 +2,9 @@
 
 A binary label codes the listed positive values as 1, the negative values as 0 and
 everything else (including values listed as missing) as NaN. A categorical label keeps the
-listed levels in order. A triple-negative label is 1 when every listed receptor label is 0,
-0 when any is 1, and missing otherwise.
+listed levels in order. A continuous label (an expression value, an assay score) is a number.
+A triple-negative label is 1 when every listed receptor label is 0, 0 when any is 1, and
+missing otherwise.
 """
 
 from __future__ import annotations
@@ -125,6 +126,36 @@ class CategoricalLabel:
 
 
 @dataclass(frozen=True)
+class ContinuousLabel:
+    """A numeric label, such as a gene-expression value or a recurrence score."""
+
+    name: str
+    column: str
+
+    kind = "continuous"
+
+    def encode(self, table: pd.DataFrame) -> pd.Series:
+        """Return the column as floats; text that is not a number raises an error."""
+        if self.column not in table.columns:
+            raise TableError(
+                f"label {self.name!r} needs column {self.column!r}, which the cohort lacks"
+            )
+        values = pd.to_numeric(table[self.column], errors="coerce")
+        bad = table[self.column][values.isna() & table[self.column].notna()]
+        if len(bad):
+            raise TableError(
+                f"continuous label {self.name!r}: column {self.column!r} holds non-numeric "
+                f"values {sorted(bad.astype(str).unique())[:3]}; fix them or define a binary "
+                "or categorical label instead"
+            )
+        return values.astype(float).rename(self.name)
+
+    def describe(self) -> str:
+        """Return the label in words."""
+        return f"{self.column}: continuous"
+
+
+@dataclass(frozen=True)
 class AllNegativeLabel:
     """1 when every component label is 0 (e.g. triple-negative), 0 when any is 1."""
 
@@ -158,6 +189,10 @@ def parse_label(name: str, spec: dict):
         raise TableError(f"label {name!r} must be a mapping, got {spec!r}")
     if "all_negative" in spec:
         return AllNegativeLabel(name, tuple(spec["all_negative"]))
+    if spec.get("continuous"):
+        if "column" not in spec:
+            raise TableError(f"continuous label {name!r} needs a 'column'")
+        return ContinuousLabel(name, str(spec["column"]))
     if "levels" in spec:
         return CategoricalLabel(
             name, str(spec["column"]), tuple(spec["levels"]), bool(spec.get("one_vs_rest"))
@@ -166,8 +201,8 @@ def parse_label(name: str, spec: dict):
     if required:
         raise TableError(
             f"label {name!r} lacks {', '.join(required)}; a binary label needs column, "
-            "positive and negative, a factor needs column and levels, a combination needs "
-            "all_negative"
+            "positive and negative, a factor needs column and levels, a number needs column "
+            "and 'continuous: true', a combination needs all_negative"
         )
     return BinaryLabel(
         name,

@@ -49,3 +49,12 @@ def test_sparse_table_uses_monte_carlo_fisher_reproducibly():
 def test_constant_feature_cannot_be_zscored():
     with pytest.raises(ValueError, match="constant phenotype"):
         zscore(pd.DataFrame({"a": [1.0, 2.0, 3.0], "flat": [5.0, 5.0, 5.0]}))
+
+
+def test_continuous_label_uses_kruskal_wallis():
+    clusters = pd.Series([1] * 10 + [2] * 10)
+    score = pd.DataFrame({"score": np.r_[np.arange(10.0), np.arange(10.0) + 5]})
+    table = cluster_association(clusters, score)
+    expected = stats.kruskal(np.arange(10.0), np.arange(10.0) + 5).pvalue
+    assert table.loc[0, "test"] == "Kruskal-Wallis"
+    assert table.loc[0, "p"] == pytest.approx(expected)

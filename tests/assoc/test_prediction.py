@@ -81,3 +81,10 @@ def test_results_do_not_depend_on_workers(brca_cohort):
     one = predict_labels(brca_cohort.features, brca_cohort.labels, tasks, repeats=2, n_jobs=1)
     two = predict_labels(brca_cohort.features, brca_cohort.labels, tasks, repeats=2, n_jobs=2)
     pd.testing.assert_frame_equal(one.table, two.table)
+
+
+def test_continuous_task_is_rejected():
+    features, _ = _noise(n=10, p=3)
+    labels = pd.DataFrame({"score": np.linspace(0, 3, 10)})
+    with pytest.raises(ValueError, match="must be a binary label coded 0/1"):
+        predict_labels(features, labels, ["score"])

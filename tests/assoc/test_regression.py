@@ -146,3 +146,16 @@ def test_non_positive_volume_is_rejected(brca_cohort):
     features.loc[features.index[0], VOLUME] = 0.0
     with pytest.raises(ValueError, match="must be positive"):
         size_controlled_association(features, brca_cohort.labels[["ER"]], features[VOLUME])
+
+
+def test_continuous_label_matches_statsmodels(brca_cohort):
+    features = brca_cohort.features
+    rng = np.random.default_rng(8)
+    score = pd.DataFrame({"score": rng.normal(size=len(features))}, index=features.index)
+    result = size_controlled_association(features, score, features[VOLUME])
+    table = result.table.set_index("feature")
+    log_volume = np.log(features[VOLUME]).rename("log_volume").to_frame()
+    for feature in features.columns[:5]:
+        fit, name = _statsmodels_fit(features[feature], score, log_volume)
+        np.testing.assert_allclose(table.loc[feature, "beta"], fit.params[name], rtol=1e-10)
+        np.testing.assert_allclose(table.loc[feature, "p"], fit.pvalues[name], rtol=1e-8)
