@@ -40,12 +40,15 @@ class Clustering:
     settings: dict
 
     def describe(self) -> str:
-        """Return the method in one sentence, for reports and figure captions."""
+        """Return the method in words, for reports and figure captions."""
         s = self.settings
+        clip = s.get("zscore_clip")
         return (
-            f"Phenotypes z-scored; patients clustered by {s['patient_linkage']} linkage on "
-            f"{s['patient_metric']} distance and cut into {s['n_clusters']} clusters; "
-            f"phenotypes clustered by {s['feature_linkage']} linkage on {s['feature_metric']} "
+            "Phenotypes z-scored"
+            + (f" and clipped to +/-{clip}" if clip else "")
+            + f". Patients clustered by {s['patient_linkage']} linkage on "
+            f"{s['patient_metric']} distance and cut into {s['n_clusters']} clusters. "
+            f"Phenotypes clustered by {s['feature_linkage']} linkage on {s['feature_metric']} "
             "distance."
         )
 

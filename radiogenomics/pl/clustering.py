@@ -73,6 +73,7 @@ def clustered_heatmap(clustering, tracks: pd.DataFrame, title: str | None = None
         yticklabels=False,
         xticklabels=True,
         dendrogram_ratio=(0.12, 0.1),
+        cbar_pos=(1.0, 0.35, 0.015, 0.25),
         cbar_kws={"label": "z-score"},
     )
     grid.ax_heatmap.set_xticklabels(grid.ax_heatmap.get_xticklabels(), fontsize=6)

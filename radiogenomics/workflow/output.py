@@ -47,7 +47,7 @@ def atomic_directory(destination: str | os.PathLike, overwrite: bool = False):
         shutil.rmtree(backup, ignore_errors=True)
     else:
         os.replace(temporary, destination)
-    logger.info("results written to %s", destination)
+    logger.debug("moved %s to %s", temporary, destination)
 
 
 def write_csv(table, path: Path, index: bool = False) -> Path:
