@@ -97,17 +97,26 @@ def _row_extremes(points: np.ndarray, axis: int) -> np.ndarray:
     return ordered[new_row | last_of_row]
 
 
-def _convex_hull(vertices: np.ndarray):
-    from scipy.spatial import ConvexHull, QhullError
+def _convex_hull(vertices: np.ndarray, spacing: np.ndarray) -> tuple[float, float, float]:
+    """Return volume, area and largest diameter of the convex hull of mesh vertices (mm).
 
-    candidates = vertices
+    Marching cubes on a binary mask puts vertices on half-voxel positions, so twice their
+    voxel coordinates are integers and the hull is computed exactly; see
+    :mod:`radiogenomics.features.convex_hull`. A flat mesh gives NaN.
+    """
+    from radiogenomics.features.convex_hull import convex_hull
+
+    candidates = np.round(2.0 * vertices / spacing).astype(np.int64)
     for axis in range(3):
         candidates = _row_extremes(candidates, axis)
-    try:
-        return ConvexHull(candidates)
-    except QhullError:
+    hull = convex_hull(candidates)
+    if hull is None:
         logger.warning("the ROI mesh is flat, so convex-hull features are NaN")
-        return None
+        return np.nan, np.nan, np.nan
+    scale = spacing / 2.0
+    volume, area = hull.volume_and_area(scale)
+    diameter = _max_distance(hull.points[hull.vertices] * scale)
+    return volume, area, diameter
 
 
 def _max_distance(points: np.ndarray, block: int = 256) -> float:
@@ -248,11 +257,7 @@ def morphology(
         weighted_centre = intensities @ intensity_positions / intensities.sum()
     features["morph_com"] = float(np.linalg.norm(geometric_centre - weighted_centre))
 
-    hull = _convex_hull(vertices)
-    if hull is not None:
-        features["morph_diam"] = _max_distance(hull.points[hull.vertices])
-    else:
-        features["morph_diam"] = np.nan
+    hull_volume, hull_area, features["morph_diam"] = _convex_hull(vertices, spacing)
 
     # Principal component analysis of the voxel positions (sample covariance, as the
     # IBSI digital phantom values require); eigenvalues ascending.
@@ -286,8 +291,8 @@ def morphology(
                 "morph_area_dens_aabb": area / aabb_area,
                 "morph_vol_dens_aee": volume / ellipsoid_volume,
                 "morph_area_dens_aee": area / ellipsoid_area,
-                "morph_vol_dens_conv_hull": volume / hull.volume if hull else np.nan,
-                "morph_area_dens_conv_hull": area / hull.area if hull else np.nan,
+                "morph_vol_dens_conv_hull": volume / hull_volume,
+                "morph_area_dens_conv_hull": area / hull_area,
             }
         )
 

@@ -108,6 +108,8 @@ def _image_diagnostics(suffix: str, array: np.ndarray, spacing) -> dict:
 
 
 def _handle_nan(image: Volume, mask: Volume, policy: str) -> tuple[Volume, Volume]:
+    if not np.issubdtype(image.array.dtype, np.floating):
+        return image, mask
     missing = np.isnan(image.array)
     if not missing.any():
         return image, mask

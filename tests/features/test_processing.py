@@ -121,3 +121,28 @@ def test_ivh_of_uniform_levels():
     # still contains 10 %), so the level above the maximum. Below 90 %: level 3 (80 %).
     assert features["ivh_i10"] == 11
     assert features["ivh_i90"] == 3
+
+
+def test_convex_hull_matches_qhull():
+    from scipy.spatial import ConvexHull
+
+    from radiogenomics.features.convex_hull import convex_hull
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        points = rng.integers(0, rng.integers(3, 30), size=(rng.integers(8, 300), 3))
+        expected = ConvexHull(points)
+        hull = convex_hull(points)
+        volume, area = hull.volume_and_area()
+        assert volume == pytest.approx(expected.volume, rel=1e-12)
+        assert area == pytest.approx(expected.area, rel=1e-12)
+        corners = {tuple(p) for p in points[expected.vertices]}
+        assert corners <= {tuple(p) for p in points[hull.vertices]}
+
+
+def test_convex_hull_of_flat_points_is_none():
+    from radiogenomics.features.convex_hull import convex_hull
+
+    assert convex_hull([[0, 0, 0], [2, 0, 0], [0, 2, 0], [2, 2, 0], [1, 1, 0]]) is None
+    assert convex_hull([[0, 0, 0], [1, 1, 1], [2, 2, 2], [3, 3, 3]]) is None
+    assert convex_hull([[0, 0, 0], [1, 0, 0], [0, 1, 0]]) is None
