@@ -10,7 +10,8 @@ GLDZM) and the merged texture aggregation: the full IBSI feature set.
 Measured per engine and case:
 
 * warm: median wall time of repeated extractions in one process, after one untimed run;
-* fresh: wall time of a new process that imports the engine and extracts the case once;
+* fresh: wall time of a new process that imports the engine and extracts the case once,
+  with the engines taking turns;
 * peak memory: maximum resident set size of that fresh process.
 
 PyRadiomics (PyPI ``pyradiomics-bhklab``), flash-radiomics and MIRP are not dependencies of
@@ -218,25 +219,34 @@ def main(argv=None) -> int:
 
     results = []
     for case, (image, mask) in _cases(Path(args.data_dir)).items():
+        warm, fresh = {}, {}
         for engine in ENGINES:
             python = sys.executable if engine.startswith("radiogenomics") else args.peer_python
-            slow = engine in SLOW_ENGINES
+            repeats = 1 if engine in SLOW_ENGINES else args.repeats
             try:
-                warm = _run_worker(python, engine, image, mask, 1 if slow else args.repeats)
-                fresh = [
-                    _run_worker(python, engine, image, mask, 0)
-                    for _ in range(1 if slow else args.fresh_runs)
-                ]
+                warm[engine] = _run_worker(python, engine, image, mask, repeats)
             except RuntimeError as error:
                 print(f"{case}: {engine} skipped: {str(error).splitlines()[0]}", flush=True)
                 continue
+            fresh[engine] = []
+
+        # Fresh processes take turns across engines, so that a change of machine load
+        # during the run affects every engine alike.
+        for round_number in range(args.fresh_runs):
+            for engine in fresh:
+                if engine in SLOW_ENGINES and round_number > 0:
+                    continue
+                python = sys.executable if engine.startswith("radiogenomics") else args.peer_python
+                fresh[engine].append(_run_worker(python, engine, image, mask, 0))
+
+        for engine, runs in fresh.items():
             row = {
                 "case": case,
                 "engine": engine,
-                "features": warm["features"],
-                "warm_s": warm["warm_s"],
-                "fresh_process_s": statistics.median(f["process_wall_s"] for f in fresh),
-                "fresh_peak_mb": statistics.median(f["peak_mb"] for f in fresh),
+                "features": warm[engine]["features"],
+                "warm_s": warm[engine]["warm_s"],
+                "fresh_process_s": statistics.median(f["process_wall_s"] for f in runs),
+                "fresh_peak_mb": statistics.median(f["peak_mb"] for f in runs),
             }
             results.append(row)
             print(
