@@ -54,6 +54,11 @@ def register(subparsers) -> None:
         help="texture aggregation methods to list, e.g. 2d_avg 2.5d_mrg 3d_avg "
         "(default: 3d_avg 3d_mrg)",
     )
+    catalogue.add_argument(
+        "--diagnostics",
+        action="store_true",
+        help="also list the IBSI diagnostic columns (image and ROI sizes per processing step)",
+    )
     catalogue.add_argument("--out", help="write the catalogue to this CSV instead of printing")
     catalogue.set_defaults(handler=_run_catalogue)
 
@@ -105,7 +110,7 @@ def _run_extract(args: argparse.Namespace) -> int:
 def _run_catalogue(args: argparse.Namespace) -> int:
     from radiogenomics.features.feature_catalogue import catalogue
 
-    table = catalogue(args.aggregation)
+    table = catalogue(args.aggregation, diagnostics=args.diagnostics)
     if args.out:
         from radiogenomics.features.compliance import write_table
 

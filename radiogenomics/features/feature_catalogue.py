@@ -26,7 +26,6 @@ class Feature(NamedTuple):
 
 # Family name -> IBSI code of the family.
 FAMILY_CODES = {
-    "diagnostics": "",
     "morphology": "HCUG",
     "local_intensity": "9ST6",
     "intensity": "UHIW",
@@ -299,7 +298,74 @@ _NON_TEXTURE = (
 FEATURES: tuple[Feature, ...] = tuple(Feature(*row) for row in _NON_TEXTURE)
 
 
-def catalogue(aggregations=("3d_avg", "3d_mrg")) -> pandas.DataFrame:  # noqa: F821
+_STAGES = {
+    "init": "initial",
+    "interp": "after interpolation",
+    "reseg": "after re-segmentation",
+}
+
+
+def _diagnostic_rows() -> list[dict]:
+    """List the IBSI diagnostic columns that ``Settings(diagnostics=True)`` adds."""
+    rows = []
+
+    def add(column, name, unit):
+        rows.append(
+            {
+                "column": column,
+                "ibsi_code": "",
+                "family": "diagnostics",
+                "family_code": "",
+                "name": name,
+                "unit": unit,
+                "pyradiomics_name": None,
+                "note": "",
+            }
+        )
+
+    for stage in ("init", "interp"):
+        for axis in "xyz":
+            add(
+                f"img_dim_{axis}_{stage}_img",
+                f"image size along {axis}, {_STAGES[stage]}",
+                "voxels",
+            )
+            add(f"vox_dim_{axis}_{stage}_img", f"voxel size along {axis}, {_STAGES[stage]}", "mm")
+        for statistic in ("mean", "min", "max"):
+            add(
+                f"{statistic}_int_{stage}_img",
+                f"{statistic} image intensity, {_STAGES[stage]}",
+                "IU",
+            )
+    for stage in ("init", "interp", "reseg"):
+        for mask in ("int_mask", "morph_mask"):
+            kind = "intensity" if mask == "int_mask" else "morphological"
+            for axis in "xyz":
+                add(
+                    f"{mask}_dim_{axis}_{stage}_roi",
+                    f"{kind} mask size along {axis}, {_STAGES[stage]}",
+                    "voxels",
+                )
+                add(
+                    f"{mask}_bb_dim_{axis}_{stage}_roi",
+                    f"{kind} mask bounding box along {axis}, {_STAGES[stage]}",
+                    "voxels",
+                )
+            add(
+                f"{mask}_vox_count_{stage}_roi",
+                f"{kind} mask voxel count, {_STAGES[stage]}",
+                "voxels",
+            )
+        for statistic in ("mean", "min", "max"):
+            add(
+                f"int_mask_{statistic}_int_{stage}_roi",
+                f"{statistic} intensity in the intensity mask, {_STAGES[stage]}",
+                "IU",
+            )
+    return rows
+
+
+def catalogue(aggregations=("3d_avg", "3d_mrg"), diagnostics: bool = False) -> pandas.DataFrame:  # noqa: F821
     """Return the feature catalogue as a table, one row per output column.
 
     Parameters
@@ -307,6 +373,8 @@ def catalogue(aggregations=("3d_avg", "3d_mrg")) -> pandas.DataFrame:  # noqa: F
     aggregations : sequence of str
         Texture aggregation methods whose columns to list (see
         :mod:`radiogenomics.features.texture.aggregation`).
+    diagnostics : bool
+        Also list the IBSI diagnostic columns of ``Settings(diagnostics=True)``.
 
     Returns
     -------
@@ -319,9 +387,9 @@ def catalogue(aggregations=("3d_avg", "3d_mrg")) -> pandas.DataFrame:  # noqa: F
     from radiogenomics.features import texture
     from radiogenomics.features.texture.aggregation import parse_directional, parse_volume
 
-    rows = [entry._asdict() for entry in FEATURES]
-    for row in rows:
-        row["family_code"] = FAMILY_CODES[row["family"]]
+    rows = _diagnostic_rows() if diagnostics else []
+    for entry in FEATURES:
+        rows.append({**entry._asdict(), "family_code": FAMILY_CODES[entry.family]})
     directional = parse_directional(aggregations) if _any_directional(aggregations) else []
     volume = parse_volume(aggregations)
     for feature in texture.TEXTURE_FEATURES:

@@ -183,3 +183,17 @@ def test_settings_ibsi_preset_from_yaml(tmp_path):
 def test_settings_reject_invalid_value(values, message):
     with pytest.raises(ValueError, match=message):
         Settings(**values)
+
+
+def test_catalogue_describes_every_column(data_root):
+    from radiogenomics.features.feature_catalogue import catalogue
+    from radiogenomics.features.pipeline import extract
+
+    folder = data_root / "ibsi" / "ibsi_1_digital_phantom" / "nifti"
+    settings = Settings.ibsi("phantom")
+    settings.diagnostics = True
+    row = extract(folder / "image" / "phantom.nii.gz", folder / "mask" / "mask.nii.gz", settings)
+    table = catalogue(settings.texture_aggregation, diagnostics=True)
+    assert set(row) == set(table["column"])
+    assert table["column"].is_unique
+    assert table.loc[table["column"] == "morph_volume", "ibsi_code"].item() == "RNU0"
