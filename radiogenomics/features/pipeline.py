@@ -216,9 +216,11 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
         array, roi, settings.resegment_range, settings.resegment_outliers
     )
     if not intensity_mask.any():
+        values = array[roi]
         raise ExtractionError(
-            f"re-segmentation to range {settings.resegment_range} and outlier limit "
-            f"{settings.resegment_outliers} SD leaves no voxel in the ROI; widen the range"
+            f"re-segmentation to the range {settings.resegment_range} leaves no voxel in the "
+            f"ROI, whose intensities run from {values.min():g} to {values.max():g}; widen "
+            "resegment_range or remove it"
         )
     if settings.diagnostics:
         diagnostics.update(

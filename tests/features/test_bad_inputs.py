@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from radiogenomics.features.image import ImageError, Volume, read_volume
-from radiogenomics.features.pipeline import extract
+from radiogenomics.features.pipeline import ExtractionError, extract
 
 NON_TEXTURE = ["morphology", "local_intensity", "intensity", "histogram", "ivh"]
 SETTINGS = {"discretisation": "fixed_bin_size", "bin_width": 1.0}
@@ -143,3 +143,9 @@ def test_numpy_inputs_need_spacing(phantom):
         extract(image.array, mask.array, SETTINGS)
     row = extract(image.array, mask.array, SETTINGS, spacing=(2.0, 2.0, 2.0))
     assert row["morph_volume"] == pytest.approx(556, abs=4)
+
+
+def test_resegmentation_range_outside_roi(phantom):
+    image, mask = phantom
+    with pytest.raises(ExtractionError, match=r"intensities run from 1 to 6"):
+        extract(image, mask, dict(SETTINGS, resegment_range=(100, 200)))
