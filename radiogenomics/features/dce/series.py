@@ -192,10 +192,17 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
         if not path.is_file():
             raise FileNotFoundError(f"DCE frame not found: {path}")
     images = [sitk.ReadImage(str(path)) for path in paths]
+    return _series_from_images(images, np.asarray(times, dtype=float), paths)
+
+
+def _series_from_images(images: list, times: np.ndarray, names: Sequence) -> DCESeries:
+    """Stack 3-D SimpleITK images on one grid into a :class:`DCESeries`."""
+    import SimpleITK as sitk
+
     reference = images[0]
-    for path, image in zip(paths, images, strict=True):
+    for name, image in zip(names, images, strict=True):
         if image.GetDimension() != 3:
-            raise DCESeriesError(f"{path} is {image.GetDimension()}-D; each frame must be 3-D")
+            raise DCESeriesError(f"{name} is {image.GetDimension()}-D; each frame must be 3-D")
         same_grid = (
             image.GetSize() == reference.GetSize()
             and np.allclose(image.GetSpacing(), reference.GetSpacing())
@@ -203,13 +210,13 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
         )
         if not same_grid:
             raise DCESeriesError(
-                f"{path} lies on a different grid from {paths[0]} (size {image.GetSize()} vs "
+                f"{name} lies on a different grid from {names[0]} (size {image.GetSize()} vs "
                 f"{reference.GetSize()}); register or resample the frames first"
             )
     frames = np.stack([sitk.GetArrayFromImage(image) for image in images])
     return DCESeries(
         frames=frames,
-        times=np.asarray(times, dtype=float),
+        times=times,
         spacing=tuple(reversed(reference.GetSpacing())),
         origin=tuple(reversed(reference.GetOrigin())),
         direction=_zyx_direction(reference.GetDirection()),
@@ -225,12 +232,13 @@ def _zyx_direction(direction_xyz: Sequence[float]) -> np.ndarray:
 def read_dce_dicom(directory: str | Path) -> DCESeries:
     """Read a DCE series from DICOM files, ordered by acquisition time.
 
-    Frames are identified by Temporal Position Identifier (0020,0100) where present,
-    else by Series Instance UID, so both layouts work: one series per time point, or
-    one series holding all time points. Within a frame, slices are sorted along the
-    slice normal. The frames are ordered by their earliest Acquisition Time
-    (0008,0032), or by Temporal Position Identifier when acquisition times are absent,
-    and the first frame is taken as the pre-contrast image.
+    Two layouts work: one series per time point, or one series holding all time points
+    (separated by Temporal Position Identifier, Trigger Time, Acquisition Number or
+    acquisition time, see :func:`radiogenomics.io.dicom_dynamic.read_dynamic_series`).
+    Each time point goes through the checks of :mod:`radiogenomics.io.dicom_series`:
+    slices sorted along the slice normal, rescale slope and intercept applied, uniform
+    spacing, no missing slice, one orientation. The time points are ordered by their
+    earliest Acquisition Time (0008,0032), and the first is taken as the pre-contrast image.
 
     Parameters
     ----------
@@ -242,105 +250,34 @@ def read_dce_dicom(directory: str | Path) -> DCESeries:
     DCESeries
         ``times`` are seconds since the first frame's acquisition.
     """
-    import pydicom
+    from radiogenomics.io.dicom_dynamic import dicom_time_seconds, read_dynamic_series
+    from radiogenomics.io.dicom_series import read_dicom_series, scan_folder
 
     directory = Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(f"DICOM directory not found: {directory}")
-    groups: dict[object, list] = {}
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        try:
-            dataset = pydicom.dcmread(path)
-        except pydicom.errors.InvalidDicomError:
-            logger.info("skipping %s: not a DICOM file", path)
-            continue
-        if "PixelData" not in dataset:
-            logger.info("skipping %s: no pixel data", path)
-            continue
-        temporal = dataset.get("TemporalPositionIdentifier")
-        key = ("temporal", int(temporal)) if temporal is not None else (
-            "series", str(dataset.SeriesInstanceUID)
-        )
-        groups.setdefault(key, []).append(dataset)
-    if len(groups) < 3:
+    series, _ = scan_folder(directory)
+    if len(series) == 1:
+        dynamic = read_dynamic_series(directory)
+        images, seconds = dynamic.images, list(dynamic.times)
+    else:
+        images, seconds = [], []
+        for uid, headers in series.items():
+            images.append(read_dicom_series(directory, uid))
+            starts = [dicom_time_seconds(h.acquisition_time) for h in headers
+                      if h.acquisition_time]
+            seconds.append(min(starts) if starts else np.nan)
+    if len(images) < 3:
         raise DCESeriesError(
-            f"found {len(groups)} time point(s) of DICOM images in {directory}; a DCE series "
+            f"found {len(images)} time point(s) of DICOM images in {directory}; a DCE series "
             "needs a pre-contrast and at least two post-contrast time points"
         )
-
-    frames, seconds, geometry = [], [], None
-    for key, datasets in groups.items():
-        volume, frame_geometry = _stack_slices(datasets)
-        if geometry is None:
-            geometry = frame_geometry
-        elif volume.shape != frames[0].shape:
-            raise DCESeriesError(
-                f"time point {key[1]} has shape {volume.shape} but the first has "
-                f"{frames[0].shape}; every time point must cover the same grid"
-            )
-        frames.append(volume)
-        acquisition = [_dicom_seconds(d.get("AcquisitionTime")) for d in datasets]
-        acquisition = [a for a in acquisition if a is not None]
-        seconds.append(min(acquisition) if acquisition else None)
-
-    if any(s is None for s in seconds):
-        if not all(key[0] == "temporal" for key in groups):
-            raise DCESeriesError(
-                f"some DICOM time points in {directory} lack an Acquisition Time and a "
-                "Temporal Position Identifier, so they cannot be ordered"
-            )
-        logger.warning("no Acquisition Time in %s: ordering by temporal position, unit steps",
-                       directory)
-        seconds = [float(key[1]) for key in groups]
+    if np.isnan(seconds).any():
+        raise DCESeriesError(
+            f"some DICOM time points in {directory} lack an Acquisition Time, so they cannot "
+            "be ordered; read the frames with read_dce_stack and give their times"
+        )
     order = np.argsort(seconds, kind="stable")
     times = np.asarray(seconds, dtype=float)[order]
-    spacing, origin, direction = geometry
-    return DCESeries(
-        frames=np.stack([frames[i] for i in order]),
-        times=times - times[0],
-        spacing=spacing,
-        origin=origin,
-        direction=direction,
-    )
-
-
-def _stack_slices(datasets: list) -> tuple[np.ndarray, tuple]:
-    """Stack 2-D DICOM slices along their normal and return the volume and its geometry."""
-    orientation = np.asarray(datasets[0].ImageOrientationPatient, dtype=float)
-    row, column = orientation[:3], orientation[3:]
-    normal = np.cross(row, column)
-    positions = np.array([np.asarray(d.ImagePositionPatient, dtype=float) for d in datasets])
-    depth = positions @ normal
-    order = np.argsort(depth)
-    slices = []
-    for index in order:
-        dataset = datasets[index]
-        pixels = dataset.pixel_array.astype(np.float32)
-        slope = float(dataset.get("RescaleSlope", 1.0))
-        intercept = float(dataset.get("RescaleIntercept", 0.0))
-        slices.append(pixels * np.float32(slope) + np.float32(intercept))
-    row_spacing, column_spacing = (float(v) for v in datasets[0].PixelSpacing)
-    if len(datasets) > 1:
-        slice_spacing = float(np.median(np.diff(depth[order])))
-    else:
-        slice_spacing = float(datasets[0].get("SliceThickness", 1.0))
-    if slice_spacing <= 0:
-        raise DCESeriesError(
-            f"two slices of series {datasets[0].SeriesInstanceUID} share a position; "
-            "a time point must hold each slice once"
-        )
-    spacing = (slice_spacing, row_spacing, column_spacing)
-    origin_xyz = positions[order[0]]
-    direction = np.stack([normal, column, row])
-    return np.stack(slices), (spacing, tuple(origin_xyz[::-1]), direction)
-
-
-def _dicom_seconds(value) -> float | None:
-    """Convert a DICOM TM value (HHMMSS.FFFFFF) to seconds since midnight."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    hours = int(text[0:2])
-    minutes = int(text[2:4]) if len(text) >= 4 else 0
-    seconds = float(text[4:]) if len(text) > 4 else 0.0
-    return 3600.0 * hours + 60.0 * minutes + seconds
+    return _series_from_images([images[i] for i in order], times - times[0],
+                               [f"time point {i}" for i in order])
