@@ -15,12 +15,6 @@ Submodules load on first access, so ``import radiogenomics`` stays fast.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("radiogenomics")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 _SUBMODULES = ("io", "features", "assoc", "pl", "workflow")
 
@@ -28,6 +22,17 @@ __all__ = ["__version__", *_SUBMODULES]
 
 
 def __getattr__(name: str):
+    # The version is read on first use, because importlib.metadata adds tens of
+    # milliseconds to every fresh process.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("radiogenomics")
+        except PackageNotFoundError:  # a source tree that was never installed
+            value = "0+unknown"
+        globals()["__version__"] = value
+        return value
     if name in _SUBMODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
