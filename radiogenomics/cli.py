@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 
 from radiogenomics import __version__
@@ -53,12 +54,19 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    # SIGTERM (sent by `timeout` and batch schedulers) becomes an exception, so the
+    # temporary results folder of an interrupted run is removed like after any error.
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
     try:
         return int(args.handler(args) or 0)
     except (RadiogenomicsError, FileNotFoundError, FileExistsError) as error:
         # Input errors carry a message meant for the user; a traceback would hide it.
         print(f"radiogenomics {args.command}: error: {error}", file=sys.stderr)
         return 1
+
+
+def _raise_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -12,28 +12,63 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 
-@contextlib.contextmanager
-def atomic_directory(destination: str | os.PathLike, overwrite: bool = False):
-    """Yield a temporary folder that is renamed to ``destination`` when the block succeeds.
+# A folder holding this file, directly or in a subfolder, was written by a run, so
+# --overwrite may replace it.
+RESULTS_MARKER = "provenance.json"
 
-    The temporary folder sits beside ``destination`` (same file system, so the rename is
-    atomic). If the block raises, the temporary folder is deleted and ``destination`` is left
-    as it was. With ``overwrite``, an existing ``destination`` is replaced only after the new
-    results are complete.
 
-    Raises
-    ------
-    FileExistsError
-        If ``destination`` exists and ``overwrite`` is false.
-    """
-    destination = Path(destination).resolve()
-    if destination.exists() and not overwrite:
+def _check_replaceable(destination: Path, overwrite: bool, protected) -> None:
+    if not destination.exists():
+        return
+    if not overwrite:
         raise FileExistsError(
             f"results folder {destination} already exists; choose another --out or pass "
             "--overwrite to replace it"
         )
+    markers = [destination / RESULTS_MARKER, *destination.glob(f"*/{RESULTS_MARKER}")]
+    if not destination.is_dir() or not any(marker.is_file() for marker in markers):
+        raise FileExistsError(
+            f"--overwrite replaces only an earlier results folder (one with "
+            f"{RESULTS_MARKER}), and {destination} is not one; choose another --out"
+        )
+    for path in protected:
+        path = Path(path).resolve()
+        if path == destination or destination in path.parents:
+            raise FileExistsError(
+                f"--out {destination} contains the input {path}; choose a results folder "
+                "that holds no input"
+            )
+
+
+@contextlib.contextmanager
+def atomic_directory(destination: str | os.PathLike, overwrite: bool = False, protected=()):
+    """Yield a temporary folder that is renamed to ``destination`` when the block succeeds.
+
+    The temporary folder sits beside ``destination`` (same file system, so the rename is
+    atomic). If the block raises, or the process receives SIGTERM through the command line,
+    the temporary folder is deleted and ``destination`` is left as it was. With
+    ``overwrite``, an existing ``destination`` is replaced only after the new results are
+    complete, and only if it is an earlier results folder (it has ``provenance.json``).
+    The folder gets the permissions the umask allows, like one made by ``mkdir``.
+
+    Parameters
+    ----------
+    protected : iterable of path-like
+        Input files that must not lie inside ``destination``.
+
+    Raises
+    ------
+    FileExistsError
+        If ``destination`` exists and ``overwrite`` is false, or it is not a results folder,
+        or it contains a protected input.
+    """
+    destination = Path(destination).resolve()
+    _check_replaceable(destination, overwrite, protected)
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o777 & ~umask)
     try:
         yield temporary
     except BaseException:

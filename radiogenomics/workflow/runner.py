@@ -69,7 +69,12 @@ def run_workflow(
     """
     started = now()
     spec, base_dir = load_workflow(source)
-    with atomic_directory(out_dir, overwrite=overwrite) as folder:
+    protected = _local_inputs(spec, base_dir)
+    if not isinstance(source, dict):
+        protected.append(Path(source))
+    if data_dir is not None and not Path(data_dir).is_dir():
+        raise FileNotFoundError(f"--data-dir {data_dir} is not a folder")
+    with atomic_directory(out_dir, overwrite=overwrite, protected=protected) as folder:
         handler = logging.FileHandler(folder / "run.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         package_logger = logging.getLogger("radiogenomics")
@@ -94,6 +99,18 @@ def run_workflow(
         )
     result.out_dir = Path(out_dir).resolve()
     return result
+
+
+def _local_inputs(spec: dict, base_dir) -> list[Path]:
+    """Return the local table files a workflow reads (``path`` sources)."""
+    cohort = spec["cohort"]
+    sources = [cohort.get("features") or {}, *(cohort.get("tables") or {}).values()]
+    paths = []
+    for source in sources:
+        if isinstance(source, dict) and "path" in source:
+            path = Path(source["path"]).expanduser()
+            paths.append(path if path.is_absolute() or base_dir is None else base_dir / path)
+    return paths
 
 
 def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult:

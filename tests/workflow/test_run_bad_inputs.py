@@ -115,3 +115,53 @@ def test_cli_reports_error_without_traceback(tmp_path, capsys):
     assert "unknown analysis ['regression']" in error
     assert "Traceback" not in error
     assert _no_results(tmp_path / "out")
+
+
+def test_overwrite_refuses_a_folder_of_inputs(small_study):
+    folder, spec = small_study
+    with pytest.raises(FileExistsError, match="replaces only an earlier results folder"):
+        run_workflow(spec, folder, overwrite=True)
+    assert (folder / "features.csv").is_file()
+    assert (folder / "clinical.csv").is_file()
+
+
+def test_overwrite_replaces_earlier_results(small_study):
+    folder, spec = small_study
+    run_workflow(spec, folder / "out")
+    (folder / "out" / "stale.txt").write_text("old")
+    run_workflow(spec, folder / "out", overwrite=True)
+    assert (folder / "out" / "provenance.json").is_file()
+    assert not (folder / "out" / "stale.txt").exists()
+
+
+def test_results_folder_is_readable_by_others(small_study):
+    folder, spec = small_study
+    run_workflow(spec, folder / "out")
+    assert (folder / "out").stat().st_mode & 0o005 == 0o005
+
+
+def test_sigterm_removes_temporary_folder(small_study):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    folder, spec = small_study
+    spec["analyses"]["prediction"]["repeats"] = 200
+    workflow = folder / "slow.yaml"
+    workflow.write_text(yaml.safe_dump(spec))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "radiogenomics.cli", "run", str(workflow), "--out",
+         str(folder / "out"), "--jobs", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not list(folder.glob(".out.*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    os.kill(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert _no_results(folder / "out")
