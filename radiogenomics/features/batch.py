@@ -1,8 +1,9 @@
 """Batch extraction: one feature row per case, in parallel processes, resumable.
 
 Each finished case is written at once to a part file beside the output, so an interrupted
-run loses at most the cases in progress. On a rerun with the same settings, cases found in
-the output or in the part files are not recomputed. A failing case goes to an errors table
+run loses at most the cases in progress. Each part file stores the settings fingerprint and
+the package version that made it. On a rerun with the same settings and version, cases found
+in the output or in the part files are not recomputed. A failing case goes to an errors table
 with its message and the batch goes on.
 """
 
@@ -69,8 +70,8 @@ def settings_fingerprint(settings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _extract_case(case: dict, settings_values: dict, parts: Path):
-    """Extract one case and store its row; runs in a worker process."""
+def _extract_case(case: dict, settings_values: dict, parts: Path, stamp: dict):
+    """Extract one case and store its row with ``stamp``; runs in a worker process."""
     import math
 
     from radiogenomics.features.pipeline import extract
@@ -84,7 +85,8 @@ def _extract_case(case: dict, settings_values: dict, parts: Path):
         row = extract(case["image"], case["mask"], settings)
     except Exception as error:  # noqa: BLE001 - one bad case must not stop the batch
         return case["id"], None, f"{type(error).__name__}: {error}"
-    _write_json(parts / f"{_safe_name(case['id'])}.json", {"id": case["id"], **row})
+    payload = {"id": case["id"], **stamp, "features": row}
+    _write_json(parts / f"{_safe_name(case['id'])}.json", payload)
     return case["id"], row, None
 
 
@@ -99,13 +101,19 @@ def _write_json(path: Path, payload: dict) -> None:
     os.replace(temporary, path)
 
 
-def _read_finished(out: Path, parts: Path, fingerprint: str) -> dict[str, dict]:
+def _read_finished(out: Path, parts: Path, stamp: dict) -> dict[str, dict]:
+    """Return the stored rows of ``out`` and of the part files that ``stamp`` allows to reuse.
+
+    A part file is reused only when its settings fingerprint and package version match
+    ``stamp``. Other part files are deleted, so their cases are recomputed, and a warning
+    counts them by reason.
+    """
     import pandas as pd
 
     finished: dict[str, dict] = {}
     if out.exists():
         metadata = read_metadata(out)
-        if metadata.get("settings_fingerprint") != fingerprint:
+        if metadata.get("settings_fingerprint") != stamp["settings_fingerprint"]:
             raise RadiogenomicsError(
                 f"{out} was made with other settings; choose another output path or "
                 "delete it to recompute"
@@ -114,10 +122,43 @@ def _read_finished(out: Path, parts: Path, fingerprint: str) -> dict[str, dict]:
         for case_id, row in table.iterrows():
             finished[str(case_id)] = row.to_dict()
     if parts.is_dir():
+        discarded: dict[str, int] = {}
         for part in parts.glob("*.json"):
-            payload = json.loads(part.read_text())
-            finished[str(payload.pop("id"))] = payload
+            try:
+                payload = json.loads(part.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                payload = None
+            reason = _part_mismatch(payload, stamp)
+            if reason:
+                discarded[reason] = discarded.get(reason, 0) + 1
+                part.unlink(missing_ok=True)
+                continue
+            finished[str(payload["id"])] = payload["features"]
+        for reason, count in discarded.items():
+            logger.warning(
+                "discarded %d part file(s) of an interrupted run in %s: %s; recomputing "
+                "those cases",
+                count,
+                parts,
+                reason,
+            )
     return finished
+
+
+def _part_mismatch(payload, stamp: dict) -> str | None:
+    """Return why a part file cannot be reused, or None when it can."""
+    if not isinstance(payload, dict) or "id" not in payload:
+        return "unreadable or incomplete file"
+    if not isinstance(payload.get("features"), dict) or "settings_fingerprint" not in payload:
+        return "written without a settings fingerprint by an older radiogenomics version"
+    if payload["settings_fingerprint"] != stamp["settings_fingerprint"]:
+        return "made with other settings"
+    if payload.get("radiogenomics_version") != stamp["radiogenomics_version"]:
+        return (
+            f"made by radiogenomics {payload.get('radiogenomics_version')}, not "
+            f"{stamp['radiogenomics_version']}"
+        )
+    return None
 
 
 def read_metadata(path) -> dict:
@@ -191,9 +232,10 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
     out.parent.mkdir(parents=True, exist_ok=True)
     errors_out = Path(errors_out) if errors_out else out.with_name(out.name + ".errors.csv")
     fingerprint = settings_fingerprint(settings)
+    stamp = {"settings_fingerprint": fingerprint, "radiogenomics_version": __version__}
     parts = out.with_name(f".{out.name}.parts")
 
-    finished = _read_finished(out, parts, fingerprint)
+    finished = _read_finished(out, parts, stamp)
     parts.mkdir(exist_ok=True)
     todo = [c for c in cases.to_dict("records") if str(c["id"]) not in finished]
     if len(todo) < len(cases):
@@ -201,7 +243,7 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
 
     rows = {k: v for k, v in finished.items() if k in set(cases["id"].astype(str))}
     failures = []
-    jobs = (delayed(_extract_case)(case, settings.to_dict(), parts) for case in todo)
+    jobs = (delayed(_extract_case)(case, settings.to_dict(), parts, stamp) for case in todo)
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
     by_id = {str(c["id"]): c for c in todo}
     for case_id, row, error in tqdm(

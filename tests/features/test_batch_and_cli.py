@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pytest
 
@@ -197,3 +199,51 @@ def test_catalogue_describes_every_column(data_root):
     assert set(row) == set(table["column"])
     assert table["column"].is_unique
     assert table.loc[table["column"] == "morph_volume", "ibsi_code"].item() == "RNU0"
+
+
+def _interrupt_after_first_case(monkeypatch):
+    """Make the next batch stop with KeyboardInterrupt once one case is finished."""
+    original = pipeline.extract
+    calls = []
+
+    def interrupted_extract(image, mask, settings=None, **overrides):
+        calls.append(str(image))
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return original(image, mask, settings, **overrides)
+
+    monkeypatch.setattr(pipeline, "extract", interrupted_extract)
+
+
+def test_resume_discards_parts_of_other_settings(cases_csv, tmp_path, monkeypatch, caplog):
+    out = tmp_path / "features.parquet"
+    with monkeypatch.context() as patch:
+        _interrupt_after_first_case(patch)
+        with pytest.raises(KeyboardInterrupt):
+            extract_batch(cases_csv, Settings(families=("intensity",)), out, progress=False)
+    assert len(list((tmp_path / ".features.parquet.parts").glob("*.json"))) == 1
+
+    with caplog.at_level(logging.INFO, logger="radiogenomics.features.batch"):
+        table, _ = extract_batch(cases_csv, Settings(families=("histogram",)), out, progress=False)
+
+    # Every row comes from the histogram settings: no intensity column of the first run.
+    assert not any(column.startswith("stat_") for column in table.columns)
+    assert table.loc["phantom"].notna().sum() == table.loc["brain1"].notna().sum()
+    assert "discarded 1 part file(s)" in caplog.text
+    assert "made with other settings" in caplog.text
+
+
+def test_resume_reuses_parts_of_same_settings(cases_csv, tmp_path, monkeypatch, caplog):
+    settings = Settings(families=("intensity",))
+    out = tmp_path / "features.parquet"
+    with monkeypatch.context() as patch:
+        _interrupt_after_first_case(patch)
+        with pytest.raises(KeyboardInterrupt):
+            extract_batch(cases_csv, settings, out, progress=False)
+
+    with caplog.at_level(logging.INFO, logger="radiogenomics.features.batch"):
+        table, _ = extract_batch(cases_csv, settings, out, progress=False)
+    assert list(table.index) == ["phantom", "brain1"]
+    assert table.loc["phantom", "stat_mean"] == pytest.approx(2.15, abs=0.005)
+    assert "reusing 1 finished cases" in caplog.text
+    assert "discarded" not in caplog.text
