@@ -2,8 +2,9 @@
 
 Each finished case is written at once to a part file beside the output, so an interrupted
 run loses at most the cases in progress. Each part file stores the settings fingerprint and
-the package version that made it. On a rerun with the same settings and version, cases found
-in the output or in the part files are not recomputed. A failing case goes to an errors table
+the package version that made it. On a rerun with the same settings and version, a case found
+in the output or in the part files is not recomputed unless its image, mask or label changed
+(path, size or modification time). A failing case goes to an errors table
 with its message and the batch goes on.
 """
 
@@ -70,6 +71,44 @@ def settings_fingerprint(settings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def case_fingerprint(case: dict) -> str:
+    """Return a short hash of a case's image and mask paths, sizes, modification times and label.
+
+    A folder (a DICOM series) contributes the size and modification time of every file in it.
+    A stored row is reused only for a case with the same fingerprint.
+    """
+    key = {
+        "image": str(case["image"]),
+        "mask": str(case["mask"]),
+        "label": _label_text(case.get("label")),
+        "image_stat": _file_stat(Path(case["image"])),
+        "mask_stat": _file_stat(Path(case["mask"])),
+    }
+    text = json.dumps(key, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _label_text(label) -> str | None:
+    if label is None or (isinstance(label, float) and label != label):
+        return None
+    return str(label)
+
+
+def _file_stat(path: Path):
+    """Return ``[size in bytes, modification time in ns]`` of a file, per file for a folder."""
+    try:
+        if path.is_dir():
+            return [
+                [str(f.relative_to(path)), f.stat().st_size, f.stat().st_mtime_ns]
+                for f in sorted(path.rglob("*"))
+                if f.is_file()
+            ]
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
 def _extract_case(case: dict, settings_values: dict, parts: Path, stamp: dict):
     """Extract one case and store its row with ``stamp``; runs in a worker process."""
     import math
@@ -101,16 +140,18 @@ def _write_json(path: Path, payload: dict) -> None:
     os.replace(temporary, path)
 
 
-def _read_finished(out: Path, parts: Path, stamp: dict) -> dict[str, dict]:
-    """Return the stored rows of ``out`` and of the part files that ``stamp`` allows to reuse.
+def _read_finished(out: Path, parts: Path, stamp: dict, cases: dict[str, str]) -> dict[str, dict]:
+    """Return the stored rows of ``out`` and of the part files that can be reused.
 
-    A part file is reused only when its settings fingerprint and package version match
-    ``stamp``. Other part files are deleted, so their cases are recomputed, and a warning
-    counts them by reason.
+    ``cases`` maps each case id to its :func:`case_fingerprint`. A row is reused only when
+    its case fingerprint, settings fingerprint and package version match. A part file that
+    does not match is deleted, so its case is recomputed, and a warning counts the rows
+    that were discarded, by reason.
     """
     import pandas as pd
 
     finished: dict[str, dict] = {}
+    discarded: dict[str, int] = {}
     if out.exists():
         metadata = read_metadata(out)
         if metadata.get("settings_fingerprint") != stamp["settings_fingerprint"]:
@@ -119,45 +160,65 @@ def _read_finished(out: Path, parts: Path, stamp: dict) -> dict[str, dict]:
                 "delete it to recompute"
             )
         table = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out, index_col=0)
+        stored = {
+            "radiogenomics_version": metadata.get("radiogenomics_version"),
+            "settings_fingerprint": metadata.get("settings_fingerprint"),
+        }
+        stored_cases = metadata.get("case_fingerprints") or {}
         for case_id, row in table.iterrows():
-            finished[str(case_id)] = row.to_dict()
+            case_id = str(case_id)
+            if case_id not in cases:
+                continue
+            reason = _mismatch(
+                {**stored, "case_fingerprint": stored_cases.get(case_id)}, stamp, cases[case_id]
+            )
+            if reason:
+                discarded[f"{out.name}: {reason}"] = discarded.get(f"{out.name}: {reason}", 0) + 1
+                continue
+            finished[case_id] = row.to_dict()
     if parts.is_dir():
-        discarded: dict[str, int] = {}
         for part in parts.glob("*.json"):
             try:
                 payload = json.loads(part.read_text())
             except (OSError, UnicodeDecodeError, json.JSONDecodeError):
                 payload = None
-            reason = _part_mismatch(payload, stamp)
+            case_id = str(payload.get("id")) if isinstance(payload, dict) else None
+            reason = _part_mismatch(payload, stamp, cases.get(case_id))
             if reason:
-                discarded[reason] = discarded.get(reason, 0) + 1
+                key = f"part files of an interrupted run: {reason}"
+                discarded[key] = discarded.get(key, 0) + 1
                 part.unlink(missing_ok=True)
                 continue
-            finished[str(payload["id"])] = payload["features"]
-        for reason, count in discarded.items():
-            logger.warning(
-                "discarded %d part file(s) of an interrupted run in %s: %s; recomputing "
-                "those cases",
-                count,
-                parts,
-                reason,
-            )
+            finished[case_id] = payload["features"]
+    for reason, count in discarded.items():
+        logger.warning("discarded %d stored row(s) and recomputing them (%s)", count, reason)
     return finished
 
 
-def _part_mismatch(payload, stamp: dict) -> str | None:
+def _part_mismatch(payload, stamp: dict, case_fingerprint: str | None) -> str | None:
     """Return why a part file cannot be reused, or None when it can."""
     if not isinstance(payload, dict) or "id" not in payload:
         return "unreadable or incomplete file"
     if not isinstance(payload.get("features"), dict) or "settings_fingerprint" not in payload:
         return "written without a settings fingerprint by an older radiogenomics version"
-    if payload["settings_fingerprint"] != stamp["settings_fingerprint"]:
+    if case_fingerprint is None:
+        return "case id no longer in the cases table"
+    return _mismatch(payload, stamp, case_fingerprint)
+
+
+def _mismatch(stored: dict, stamp: dict, case_fingerprint: str) -> str | None:
+    """Return why a stored row does not match the settings, version and case, or None."""
+    if stored.get("settings_fingerprint") != stamp["settings_fingerprint"]:
         return "made with other settings"
-    if payload.get("radiogenomics_version") != stamp["radiogenomics_version"]:
+    if stored.get("radiogenomics_version") != stamp["radiogenomics_version"]:
         return (
-            f"made by radiogenomics {payload.get('radiogenomics_version')}, not "
+            f"made by radiogenomics {stored.get('radiogenomics_version')}, not "
             f"{stamp['radiogenomics_version']}"
         )
+    if stored.get("case_fingerprint") is None:
+        return "stored without image and mask fingerprints by an older radiogenomics version"
+    if stored["case_fingerprint"] != case_fingerprint:
+        return "image, mask or label changed: other path, size or modification time"
     return None
 
 
@@ -235,15 +296,30 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
     stamp = {"settings_fingerprint": fingerprint, "radiogenomics_version": __version__}
     parts = out.with_name(f".{out.name}.parts")
 
-    finished = _read_finished(out, parts, stamp)
+    fingerprints = {str(c["id"]): case_fingerprint(c) for c in cases.to_dict("records")}
+    finished = _read_finished(out, parts, stamp, fingerprints)
     parts.mkdir(exist_ok=True)
     todo = [c for c in cases.to_dict("records") if str(c["id"]) not in finished]
     if len(todo) < len(cases):
-        logger.info("reusing %d finished cases; extracting %d", len(cases) - len(todo), len(todo))
+        logger.info(
+            "reusing %d of %d cases finished earlier with the same settings, image, mask and "
+            "label; extracting %d",
+            len(cases) - len(todo),
+            len(cases),
+            len(todo),
+        )
 
     rows = {k: v for k, v in finished.items() if k in set(cases["id"].astype(str))}
     failures = []
-    jobs = (delayed(_extract_case)(case, settings.to_dict(), parts, stamp) for case in todo)
+    jobs = (
+        delayed(_extract_case)(
+            case,
+            settings.to_dict(),
+            parts,
+            {**stamp, "case_fingerprint": fingerprints[str(case["id"])]},
+        )
+        for case in todo
+    )
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
     by_id = {str(c["id"]): c for c in todo}
     for case_id, row, error in tqdm(
@@ -265,6 +341,7 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
         "radiogenomics_version": __version__,
         "settings": settings.to_dict(),
         "settings_fingerprint": fingerprint,
+        "case_fingerprints": {i: fingerprints[i] for i in order},
     }
     _write_table(table, out, metadata)
     shutil.rmtree(parts, ignore_errors=True)

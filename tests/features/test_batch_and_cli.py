@@ -229,7 +229,7 @@ def test_resume_discards_parts_of_other_settings(cases_csv, tmp_path, monkeypatc
     # Every row comes from the histogram settings: no intensity column of the first run.
     assert not any(column.startswith("stat_") for column in table.columns)
     assert table.loc["phantom"].notna().sum() == table.loc["brain1"].notna().sum()
-    assert "discarded 1 part file(s)" in caplog.text
+    assert "discarded 1 stored row(s)" in caplog.text
     assert "made with other settings" in caplog.text
 
 
@@ -245,5 +245,71 @@ def test_resume_reuses_parts_of_same_settings(cases_csv, tmp_path, monkeypatch, 
         table, _ = extract_batch(cases_csv, settings, out, progress=False)
     assert list(table.index) == ["phantom", "brain1"]
     assert table.loc["phantom", "stat_mean"] == pytest.approx(2.15, abs=0.005)
-    assert "reusing 1 finished cases" in caplog.text
+    assert "reusing 1 of 3 cases" in caplog.text
     assert "discarded" not in caplog.text
+
+
+def _single_voxel_mask(like, path):
+    """Write a mask with one ROI voxel on the grid of mask file ``like``."""
+    import SimpleITK as sitk
+
+    mask = sitk.ReadImage(str(like))
+    array = sitk.GetArrayFromImage(mask) * 0
+    array[1, 2, 2] = 1
+    single = sitk.GetImageFromArray(array)
+    single.CopyInformation(mask)
+    sitk.WriteImage(single, str(path))
+
+
+@pytest.fixture
+def phantom_case(data_root, tmp_path):
+    folder = data_root / "ibsi" / "ibsi_1_digital_phantom" / "nifti"
+    mask = tmp_path / "mask.nii.gz"
+    mask.write_bytes((folder / "mask" / "mask.nii.gz").read_bytes())
+    cases = tmp_path / "cases.csv"
+    cases.write_text(f"id,image,mask\nphantom,{folder / 'image' / 'phantom.nii.gz'},{mask}\n")
+    return cases, mask
+
+
+def test_resume_recomputes_case_with_other_mask(phantom_case, tmp_path, caplog):
+    cases, mask = phantom_case
+    settings = Settings(families=("morphology",))
+    out = tmp_path / "features.parquet"
+    first, _ = extract_batch(cases, settings, out, progress=False)
+    # The IBSI 1 digital phantom ROI has an approximate volume of 592 mm^3 (IBSI code YEKZ).
+    assert first.loc["phantom", "morph_vol_approx"] == pytest.approx(592.0)
+
+    single = tmp_path / "single.nii.gz"
+    _single_voxel_mask(mask, single)
+    cases.write_text(cases.read_text().replace(str(mask), str(single)))
+    with caplog.at_level(logging.INFO, logger="radiogenomics.features.batch"):
+        second, _ = extract_batch(cases, settings, out, progress=False)
+    # One voxel of 2 x 2 x 2 mm.
+    assert second.loc["phantom", "morph_vol_approx"] == pytest.approx(8.0)
+    assert "image, mask or label changed" in caplog.text
+    assert "reusing" not in caplog.text
+
+
+def test_resume_recomputes_case_with_rewritten_mask(phantom_case, tmp_path, caplog):
+    cases, mask = phantom_case
+    settings = Settings(families=("morphology",))
+    out = tmp_path / "features.parquet"
+    extract_batch(cases, settings, out, progress=False)
+
+    _single_voxel_mask(mask, mask)
+    with caplog.at_level(logging.INFO, logger="radiogenomics.features.batch"):
+        second, _ = extract_batch(cases, settings, out, progress=False)
+    assert second.loc["phantom", "morph_vol_approx"] == pytest.approx(8.0)
+    assert "discarded 1 stored row(s)" in caplog.text
+
+
+def test_resume_logs_reused_cases_at_info(phantom_case, tmp_path, caplog):
+    cases, _ = phantom_case
+    settings = Settings(families=("morphology",))
+    out = tmp_path / "features.parquet"
+    extract_batch(cases, settings, out, progress=False)
+    with caplog.at_level(logging.INFO, logger="radiogenomics.features.batch"):
+        table, _ = extract_batch(cases, settings, out, progress=False)
+    assert table.loc["phantom", "morph_vol_approx"] == pytest.approx(592.0)
+    reused = [r for r in caplog.records if "reusing 1 of 1 cases" in r.getMessage()]
+    assert [r.levelno for r in reused] == [logging.INFO]
