@@ -106,6 +106,13 @@ class HttpClient:
         try:
             response = self.session.request(method, url, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as error:
+            failed_connection = _connection_failure(error)
+            if failed_connection is not None:
+                raise ArchiveError(
+                    f"{method} {url}: connection failed (refused or host not found) after "
+                    f"{self.retries + 1} attempt(s): {failed_connection}; check the URL and the "
+                    "network connection"
+                ) from error
             if not _is_timeout(error):
                 raise ArchiveError(
                     f"{method} {url} failed after {self.retries + 1} attempt(s): {error}"
@@ -241,6 +248,19 @@ class HttpClient:
                 while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
                     handle.write(chunk)
         return total
+
+
+def _connection_failure(error: requests.RequestException) -> str | None:
+    """Return the reason when no connection could be opened (refused, host not found), else None.
+
+    urllib3 2.x derives ``NewConnectionError`` and ``NameResolutionError`` from
+    ``ConnectTimeoutError``, so this check must come before :func:`_is_timeout`.
+    """
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    if not isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return None
+    # The message starts with the connection object's repr, e.g. "HTTPConnection(host=...): ".
+    return str(reason).split("): ", 1)[-1]
 
 
 def _is_timeout(error: requests.RequestException) -> bool:
