@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import numbers
 import os
 import shutil
 import tempfile
@@ -29,26 +30,43 @@ CASE_COLUMNS = ("id", "image", "mask")
 def read_cases(path) -> pandas.DataFrame:  # noqa: F821
     """Read a cases table with columns ``id, image, mask`` and an optional ``label``.
 
+    Every cell is read as text, so ids such as ``NA``, ``nan`` or ``007`` stay as written.
     Relative image and mask paths are resolved against the folder of the table.
 
     Raises
     ------
     TableError
-        If a column is missing, an id repeats or a cell is empty.
+        If the file is empty or not UTF-8 text, a column is missing, an id repeats, a cell
+        is empty or a label is not an integer.
     """
     import pandas as pd
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"cases table not found: {path}")
-    cases = pd.read_csv(path, dtype={"id": str, "image": str, "mask": str})
+    try:
+        cases = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise TableError(
+            f"cases table {path} is empty; write a header line id,image,mask[,label] and one "
+            "line per case"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise TableError(
+            f"cases table {path} is not UTF-8 text (byte {error.object[error.start]:#04x} at "
+            f"offset {error.start}); save it as a UTF-8 CSV with columns id,image,mask[,label]"
+        ) from None
+    except pd.errors.ParserError as error:
+        raise TableError(f"cannot parse cases table {path} as CSV: {error}") from None
     cases.columns = [c.strip().lower() for c in cases.columns]
     missing = [c for c in CASE_COLUMNS if c not in cases.columns]
     if missing:
         raise TableError(
             f"{path} is missing column(s) {missing}; a cases table needs id,image,mask[,label]"
         )
-    empty = cases[list(CASE_COLUMNS)].isna().any(axis=1)
+    if cases.empty:
+        raise TableError(f"{path} has a header but no case lines; add one line per case")
+    empty = (cases[list(CASE_COLUMNS)].apply(lambda column: column.str.strip()) == "").any(axis=1)
     if empty.any():
         rows = [int(i) + 2 for i in cases.index[empty]]
         raise TableError(f"{path} has empty id, image or mask cells on line(s) {rows}")
@@ -62,7 +80,43 @@ def read_cases(path) -> pandas.DataFrame:  # noqa: F821
         ]
     if "label" not in cases.columns:
         cases["label"] = None
+    labels = _parse_labels(cases["label"], path, rows=("line(s)", list(range(2, len(cases) + 2))))
+    cases["label"] = pd.Series(labels, index=cases.index, dtype=object)
     return cases
+
+
+def _parse_labels(values, source, rows: tuple[str, list]) -> list[int | None]:
+    """Return each mask label as an int, or None for an empty cell.
+
+    ``rows`` is the word for a row and the name of each row, used in the error message.
+    Raises :class:`TableError` naming the values that are not whole numbers and their rows.
+    """
+    import math
+
+    labels, bad, lines = [], [], []
+    for line, value in zip(rows[1], values, strict=True):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            labels.append(None)
+            continue
+        if isinstance(value, str) and not value.strip():
+            labels.append(None)
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if isinstance(value, bool) or not math.isfinite(number) or not number.is_integer():
+            bad.append(value)
+            lines.append(line)
+            continue
+        labels.append(int(number))
+    if bad:
+        raise TableError(
+            f"{source} has label(s) {bad} on {rows[0]} {lines} that are not integers; the label "
+            "column gives the mask label of the ROI as an integer (for example 1), and an empty "
+            "cell takes the only label of the mask"
+        )
+    return labels
 
 
 def settings_fingerprint(settings) -> str:
@@ -254,51 +308,11 @@ def _write_table(table, out: Path, metadata: dict) -> None:
         raise
 
 
-def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progress: bool = True):
-    """Extract features of many cases into one table.
-
-    Parameters
-    ----------
-    cases : path or pandas.DataFrame
-        Columns ``id, image, mask`` and optionally ``label``; see :func:`read_cases`.
-    settings : Settings
-    out : path
-        Output table, ``.parquet`` (settings and version in the file metadata) or ``.csv``
-        (with a ``.json`` sidecar).
-    n_jobs : int
-        Worker processes (joblib); ``-1`` uses every core.
-    errors_out : path, optional
-        Errors table; defaults to ``<out>.errors.csv``. Written only when a case fails.
-    progress : bool
-        Show a tqdm progress bar.
-
-    Returns
-    -------
-    features : pandas.DataFrame
-        One row per successful case, indexed by id.
-    errors : pandas.DataFrame
-        Columns ``id, image, mask, error``.
-    """
-    import pandas as pd
+def _run_cases(cases, finished, settings, parts, stamp, fingerprints, n_jobs, progress):
+    """Extract the cases not in ``finished``; return rows by id and the failures."""
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
-    from radiogenomics import __version__
-
-    if not isinstance(cases, pd.DataFrame):
-        cases = read_cases(cases)
-    out = Path(out)
-    if out.suffix not in (".parquet", ".csv"):
-        raise RadiogenomicsError(f"output must end in .parquet or .csv, got {out.name}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    errors_out = Path(errors_out) if errors_out else out.with_name(out.name + ".errors.csv")
-    fingerprint = settings_fingerprint(settings)
-    stamp = {"settings_fingerprint": fingerprint, "radiogenomics_version": __version__}
-    parts = out.with_name(f".{out.name}.parts")
-
-    fingerprints = {str(c["id"]): case_fingerprint(c) for c in cases.to_dict("records")}
-    finished = _read_finished(out, parts, stamp, fingerprints)
-    parts.mkdir(exist_ok=True)
     todo = [c for c in cases.to_dict("records") if str(c["id"]) not in finished]
     if len(todo) < len(cases):
         logger.info(
@@ -333,6 +347,74 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
             failures.append(
                 {"id": case_id, "image": case["image"], "mask": case["mask"], "error": error}
             )
+    return rows, failures
+
+
+def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progress: bool = True):
+    """Extract features of many cases into one table.
+
+    Parameters
+    ----------
+    cases : path or pandas.DataFrame
+        Columns ``id, image, mask`` and optionally ``label``; see :func:`read_cases`.
+    settings : Settings
+    out : path
+        Output table, ``.parquet`` (settings and version in the file metadata) or ``.csv``
+        (with a ``.json`` sidecar).
+    n_jobs : int
+        Worker processes (joblib); ``-1`` uses every core.
+    errors_out : path, optional
+        Errors table; defaults to ``<out>.errors.csv``. Written only when a case fails.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    features : pandas.DataFrame
+        One row per successful case, indexed by id.
+    errors : pandas.DataFrame
+        Columns ``id, image, mask, error``.
+    """
+    import pandas as pd
+
+    from radiogenomics import __version__
+
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise RadiogenomicsError(
+            f"n_jobs (CLI --jobs) must be a non-zero integer, got {n_jobs!r}; give the number "
+            "of worker processes, or -1 for one per CPU core"
+        )
+    if not isinstance(cases, pd.DataFrame):
+        cases = read_cases(cases)
+    else:
+        missing = [c for c in CASE_COLUMNS if c not in cases.columns]
+        if missing:
+            raise TableError(f"cases are missing column(s) {missing}; give id, image, mask")
+        cases = cases.copy()
+        labels = cases["label"] if "label" in cases.columns else [None] * len(cases)
+        labels = _parse_labels(labels, "cases", rows=("row(s)", list(cases.index)))
+        cases["label"] = pd.Series(labels, index=cases.index, dtype=object)
+    out = Path(out)
+    if out.suffix not in (".parquet", ".csv"):
+        raise RadiogenomicsError(f"output must end in .parquet or .csv, got {out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    errors_out = Path(errors_out) if errors_out else out.with_name(out.name + ".errors.csv")
+    fingerprint = settings_fingerprint(settings)
+    stamp = {"settings_fingerprint": fingerprint, "radiogenomics_version": __version__}
+    parts = out.with_name(f".{out.name}.parts")
+
+    fingerprints = {str(c["id"]): case_fingerprint(c) for c in cases.to_dict("records")}
+    finished = _read_finished(out, parts, stamp, fingerprints)
+    parts.mkdir(exist_ok=True)
+    try:
+        rows, failures = _run_cases(
+            cases, finished, settings, parts, stamp, fingerprints, n_jobs, progress
+        )
+    except BaseException:
+        # A run stopped before its first case leaves no empty folder behind.
+        if parts.is_dir() and not any(parts.iterdir()):
+            parts.rmdir()
+        raise
 
     order = [str(i) for i in cases["id"] if str(i) in rows]
     table = pd.DataFrame.from_dict({i: rows[i] for i in order}, orient="index")

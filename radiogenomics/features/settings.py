@@ -8,8 +8,11 @@ configurations of the IBSI 1 reference data sets.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from radiogenomics.errors import RadiogenomicsError
 
@@ -27,6 +30,19 @@ FAMILIES = (
     "ngldm",
 )
 TEXTURE_FAMILIES = FAMILIES[5:]
+
+# Settings whose type ``Settings.validate`` checks before their values. ``None`` passes
+# where the field default is ``None``.
+INTEGER_SETTINGS = ("label", "bin_number", "ivh_bin_number", "texture_distance", "ngldm_coarseness")
+NUMBER_SETTINGS = (
+    "geometry_tolerance",
+    "partial_volume",
+    "bin_width",
+    "bin_lower_bound",
+    "ivh_bin_width",
+    "resegment_outliers",
+)
+BOOLEAN_SETTINGS = ("resample_mask", "interpolate_in_plane", "round_intensities", "diagnostics")
 
 
 class SettingsError(RadiogenomicsError):
@@ -119,7 +135,12 @@ class Settings:
         self.validate()
 
     def validate(self) -> None:
-        """Raise :class:`SettingsError` naming the first invalid value."""
+        """Raise :class:`SettingsError` naming the first invalid value.
+
+        Numbers written as text (PyYAML reads ``1e-3`` as a string) are converted.
+        """
+        self._check_types()
+
         if self.nan_policy not in ("raise", "exclude"):
             raise SettingsError(f"nan_policy must be 'raise' or 'exclude', got {self.nan_policy!r}")
 
@@ -130,9 +151,15 @@ class Settings:
             )
 
         if self.resampled_spacing is not None:
-            spacing = tuple(
-                None if s is None else float(s) for s in _as_triple(self.resampled_spacing)
-            )
+            try:
+                spacing = tuple(
+                    None if s is None else float(s) for s in _as_triple(self.resampled_spacing)
+                )
+            except (TypeError, ValueError):
+                raise SettingsError(
+                    "resampled_spacing must contain numbers in mm (null keeps an axis), got "
+                    f"{self.resampled_spacing!r}"
+                ) from None
             given = [s for s in spacing if s is not None]
             if not given or min(given) <= 0:
                 raise SettingsError(f"resampled_spacing must be positive, got {spacing} mm")
@@ -142,7 +169,7 @@ class Settings:
             raise SettingsError(f"partial_volume must be in (0, 1], got {self.partial_volume}")
 
         if self.resegment_range is not None:
-            lower, upper = self.resegment_range
+            lower, upper = _as_range(self.resegment_range)
             if lower is not None and upper is not None and lower > upper:
                 raise SettingsError(
                     f"resegment_range lower bound {lower} exceeds upper bound {upper}"
@@ -183,6 +210,13 @@ class Settings:
                 f"{self.ivh_bin_number}"
             )
 
+        if isinstance(self.families, str):
+            self.families = (self.families,)
+        if not isinstance(self.families, (list, tuple)):
+            raise SettingsError(
+                f"families must be a list of feature families, got {self.families!r}; choose "
+                f"from {FAMILIES}"
+            )
         unknown = sorted(set(self.families) - set(FAMILIES))
         if unknown:
             raise SettingsError(f"unknown feature families {unknown}; choose from {FAMILIES}")
@@ -204,6 +238,22 @@ class Settings:
                 f"unknown texture aggregation {unknown or '(none given)'}; choose from "
                 f"{sorted(known)}"
             )
+
+    def _check_types(self) -> None:
+        for name in BOOLEAN_SETTINGS:
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise SettingsError(
+                    f"{name} must be true or false, got {value!r}; write true or false "
+                    "without quotes"
+                )
+            setattr(self, name, bool(value))
+        for name in INTEGER_SETTINGS + NUMBER_SETTINGS:
+            value = getattr(self, name)
+            default = next(f.default for f in dataclasses.fields(self) if f.name == name)
+            if value is None and default is None:
+                continue
+            setattr(self, name, _as_number(name, value, integer=name in INTEGER_SETTINGS))
 
     @property
     def lower_bound(self) -> float | None:
@@ -243,7 +293,21 @@ class Settings:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"settings file not found: {path}")
-        values = yaml.safe_load(path.read_text()) or {}
+        try:
+            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError:
+            raise SettingsError(
+                f"settings file {path} is not UTF-8 text; write it as a YAML file with one "
+                "'setting: value' line per setting"
+            ) from None
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(error, "problem", None) or str(error)
+            raise SettingsError(
+                f"settings file {path} is not valid YAML{where} ({problem}); write one "
+                "'setting: value' line per setting, for example 'bin_number: 16'"
+            ) from None
         if not isinstance(values, dict):
             raise SettingsError(f"settings file {path} must hold a mapping of setting: value")
         preset = values.pop("ibsi", None)
@@ -323,6 +387,40 @@ class Settings:
                 f"unknown IBSI configuration {configuration!r}; use phantom, A, B, C, D or E"
             )
         return cls(**common, **presets[key])
+
+
+def _as_number(name: str, value, integer: bool) -> int | float:
+    """Convert a setting to a finite float, or to an int when ``integer`` is set."""
+    kind = "an integer" if integer else "a number"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    whole = number.is_integer() if math.isfinite(number) else False
+    if isinstance(value, bool) or not math.isfinite(number) or (integer and not whole):
+        raise SettingsError(
+            f"{name} must be {kind}, got {value!r}; write it as {kind} without quotes"
+        )
+    return int(number) if integer else number
+
+
+def _as_range(value) -> tuple[float | None, float | None]:
+    """Check a ``resegment_range`` pair; ``None`` on a side leaves it open."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise SettingsError(
+            f"resegment_range must be a pair [lower, upper] in image units, got {value!r}; "
+            "write null for an open side, for example [-500, null]"
+        )
+    bounds = []
+    for bound in value:
+        try:
+            numeric = bound is None or isinstance(bound, (int, float))
+            bounds.append(bound if numeric else float(bound))
+        except (TypeError, ValueError):
+            raise SettingsError(
+                f"resegment_range must contain numbers or null, got {value!r}"
+            ) from None
+    return bounds[0], bounds[1]
 
 
 def _as_triple(value):
