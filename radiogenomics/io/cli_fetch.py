@@ -77,12 +77,47 @@ def _add_network_options(parser: argparse.ArgumentParser, default_url: str) -> N
     parser.add_argument(
         "--base-url", default=default_url, help=f"API root URL (default {default_url})"
     )
+    _add_timeout_options(parser)
+
+
+def _add_timeout_options(parser: argparse.ArgumentParser) -> None:
+    # The rate repeats radiogenomics.io.http.MIN_DOWNLOAD_RATE, which imports requests; the
+    # tests check that both agree.
     parser.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds to wait for each response (60)"
+        "--timeout",
+        type=_positive_seconds,
+        default=60.0,
+        help="seconds allowed for each attempt of a request: to connect, for each read, and "
+        "for a whole JSON response from sending the request to its last byte; a file "
+        "download may take longer but is stopped below 1024 bytes/s over this many seconds "
+        "(60)",
     )
     parser.add_argument(
-        "--retries", type=int, default=4, help="retries of a failed request, with backoff (4)"
+        "--retries",
+        type=_non_negative_int,
+        default=4,
+        help="retries of a failed attempt, with exponential backoff (4)",
     )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive seconds, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
 
 
 def _register_fetch_tcia(archives) -> None:
@@ -257,12 +292,7 @@ def _register_fetch_cohort(archives) -> None:
     parser.add_argument(
         "--cbioportal-url", help="cBioPortal API root (overrides the file's network.cbioportal)"
     )
-    parser.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds to wait for each response (60)"
-    )
-    parser.add_argument(
-        "--retries", type=int, default=4, help="retries of a failed request, with backoff (4)"
-    )
+    _add_timeout_options(parser)
     parser.set_defaults(handler=_run_fetch_cohort)
 
 

@@ -2,7 +2,11 @@
 
 Every request has a timeout. Connection errors, read timeouts and the statuses in
 :data:`RETRY_STATUSES` are retried with exponential backoff by :class:`urllib3.util.Retry`
-(sleep ``backoff * 2 ** (attempt - 1)`` seconds, capped at 30 s). A download streams to
+(sleep ``backoff * 2 ** (attempt - 1)`` seconds, capped at 30 s). The socket timeout bounds
+each read only, so a server that sends one byte at a time would never time out. Hence a JSON
+response must arrive whole within ``timeout`` seconds of sending the request. A download is
+stopped when it receives less than :data:`MIN_DOWNLOAD_RATE` over ``timeout`` seconds. Both
+count as a failed attempt and are retried. A download streams to
 ``<target>.partial`` and is renamed to ``<target>`` only once its size (and MD5 checksum, where
 the caller knows it) is verified. A download cut off in the middle is resumed with an HTTP
 ``Range`` request, in the same call or in a later run.
@@ -11,6 +15,7 @@ the caller knows it) is verified. A download cut off in the middle is resumed wi
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import time
@@ -30,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK_BYTES = 1 << 20
+# Bytes per second below which a download attempt is stopped. At this rate a 100 MB series
+# would take more than a day, so a slower server is treated as stalled.
+MIN_DOWNLOAD_RATE = 1024
 USER_AGENT = "radiogenomics (+https://github.com/radiogenomics)"
 
 
@@ -57,7 +65,11 @@ class HttpClient:
     base_url : str
         API root; request paths are appended to it.
     timeout : float, default 60
-        Seconds to wait for a connection and for each read of the response.
+        Seconds allowed for each attempt: to connect, for each read, and for a whole JSON
+        response from sending the request to its last byte. A download may take longer, but
+        an attempt is stopped when it receives less than :data:`MIN_DOWNLOAD_RATE` bytes per
+        second over ``timeout`` seconds. An attempt can overrun by up to one read timeout,
+        because the elapsed time is checked after each read returns.
     retries : int, default 4
         Retries of a failed request (connection error, timeout, HTTP 429 or 5xx).
     backoff : float, default 1
@@ -122,7 +134,18 @@ class HttpClient:
                 f"{self.timeout:g} s; retry later or raise the timeout"
             ) from error
         if response.status_code >= 400:
-            detail = response.text[:300].strip()
+            # Read at most a few hundred bytes, within the timeout, so that a slow error
+            # body cannot hold the request open.
+            if kwargs.get("stream"):
+                try:
+                    raw = _read_body(response, time.monotonic() + self.timeout, limit=300)
+                except (_TransferTooSlow, *_BODY_ERRORS):
+                    raw = b""
+                finally:
+                    response.close()
+            else:
+                raw = response.content[:300]
+            detail = raw.decode("utf-8", errors="replace").strip()
             raise ArchiveError(
                 f"{method} {url} failed with HTTP {response.status_code} {response.reason}: "
                 f"{detail}"
@@ -131,11 +154,51 @@ class HttpClient:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode the JSON body."""
-        return _decode_json(self.request("GET", path, params=params))
+        return self._fetch_json("GET", path, params=params)
 
     def post_json(self, path: str, body: Any, params: Mapping[str, Any] | None = None) -> Any:
         """POST a JSON body to ``path`` and decode the JSON response."""
-        return _decode_json(self.request("POST", path, json=body, params=params))
+        return self._fetch_json("POST", path, json=body, params=params)
+
+    def _fetch_json(self, method: str, path: str, **kwargs) -> Any:
+        """Send a request and decode its JSON body, which must arrive within the timeout.
+
+        A body that is cut off, stalls, or is still arriving ``timeout`` seconds after the
+        request was sent counts as a failed attempt and is retried with backoff.
+        """
+        url = self.url(path)
+        for attempt in range(self.retries + 1):
+            deadline = time.monotonic() + self.timeout
+            response = self.request(method, url, stream=True, **kwargs)
+            try:
+                body = _read_body(response, deadline)
+            except (_TransferTooSlow, *_BODY_ERRORS) as error:
+                if isinstance(error, _TransferTooSlow):
+                    problem = f"the response did not arrive within {self.timeout:g} s ({error})"
+                    advice = "the server sends too slowly, retry later or raise the timeout"
+                else:
+                    problem = f"the response was cut off or stalled ({error})"
+                    advice = "retry later"
+                if attempt == self.retries:
+                    raise ArchiveError(
+                        f"{method} {url} failed after {attempt + 1} attempt(s): {problem}; "
+                        f"{advice} (--timeout, --retries)"
+                    ) from error
+                wait = self.backoff * 2**attempt
+                logger.warning(
+                    "%s %s: attempt %d failed: %s; retrying in %.2f s",
+                    method,
+                    url,
+                    attempt + 1,
+                    problem,
+                    wait,
+                )
+                time.sleep(wait)
+                continue
+            finally:
+                response.close()
+            return _decode_json(body, method, response)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def download(
         self,
@@ -191,6 +254,7 @@ class HttpClient:
                 requests.exceptions.ChunkedEncodingError,
                 urllib3.exceptions.ProtocolError,
                 urllib3.exceptions.ReadTimeoutError,
+                _TransferTooSlow,
                 ArchiveError,
             ) as error:
                 # The server returns HTTP 416 (range not satisfiable) when the partial file is
@@ -245,9 +309,56 @@ class HttpClient:
             with open(partial, mode) as handle:
                 # read1 hands over whatever arrived, so the bytes before a dropped connection
                 # reach the disk; iter_content would discard its incomplete last chunk.
+                window_start = time.monotonic()
+                window_bytes = 0
                 while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
                     handle.write(chunk)
+                    window_bytes += len(chunk)
+                    elapsed = time.monotonic() - window_start
+                    if elapsed < self.timeout:
+                        continue
+                    if window_bytes < MIN_DOWNLOAD_RATE * elapsed:
+                        raise _TransferTooSlow(
+                            f"received {window_bytes} bytes in {elapsed:.1f} s, less than "
+                            f"{MIN_DOWNLOAD_RATE} bytes/s"
+                        )
+                    window_start += elapsed
+                    window_bytes = 0
         return total
+
+
+class _TransferTooSlow(Exception):
+    """A response body did not arrive within its time limit or fell below the minimum rate."""
+
+
+# Errors raised while reading a streamed body: a dropped connection or a read timeout.
+_BODY_ERRORS = (
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.ReadTimeoutError,
+    urllib3.exceptions.DecodeError,
+    requests.ConnectionError,
+    OSError,
+)
+
+
+def _read_body(response: requests.Response, deadline: float, limit: int | None = None) -> bytes:
+    """Read a streamed response body, raising :class:`_TransferTooSlow` after ``deadline``.
+
+    ``deadline`` is a :func:`time.monotonic` value. ``limit`` stops reading after that many
+    bytes. The check runs after each read returns, so it overruns by at most one read timeout.
+    """
+    chunks = []
+    received = 0
+    while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+        chunks.append(chunk)
+        received += len(chunk)
+        if limit is not None and received >= limit:
+            break
+        if time.monotonic() > deadline:
+            announced = response.headers.get("Content-Length", "an unknown number of")
+            raise _TransferTooSlow(f"{received} of {announced} bytes received")
+    body = b"".join(chunks)
+    return body if limit is None else body[:limit]
 
 
 def _connection_failure(error: requests.RequestException) -> str | None:
@@ -307,11 +418,13 @@ def file_md5(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _decode_json(response: requests.Response) -> Any:
+def _decode_json(body: bytes, method: str, response: requests.Response) -> Any:
+    # json.loads detects UTF-8, UTF-16 and UTF-32 from the bytes (RFC 8259 allows only these).
     try:
-        return response.json()
+        return json.loads(body)
     except ValueError as error:
+        text = body[:200].decode("utf-8", errors="replace")
         raise ArchiveError(
-            f"{response.request.method} {response.url} returned invalid JSON "
-            f"({response.headers.get('Content-Type')}): {response.text[:200]!r}"
+            f"{method} {response.url} returned invalid JSON "
+            f"({response.headers.get('Content-Type')}): {text!r}"
         ) from error

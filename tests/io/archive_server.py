@@ -2,8 +2,9 @@
 
 A test registers a handler per (method, path); each handler receives the parsed request and
 returns a :class:`Reply`. A reply can be delayed (to trigger a client timeout), cut off after
-some bytes while announcing the full Content-Length (a dropped connection), or stall after
-some bytes (a read timeout in the middle of a download).
+some bytes while announcing the full Content-Length (a dropped connection), stall after
+some bytes (a read timeout in the middle of a download), or trickle out one byte at a time
+(a server that never trips a per-read timeout).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Reply:
     cut_after: int | None = None
     stall_after: int | None = None
     stall: float = 0.0
+    trickle: float = 0.0
 
     @classmethod
     def json(cls, payload, status: int = 200) -> Reply:
@@ -97,9 +99,16 @@ def _make_handler(server: ArchiveServer):
                 headers = {"Content-Length": str(len(reply.body)), **reply.headers}
                 for key, value in headers.items():
                     self.send_header(key, value)
-                if reply.cut_after is not None or reply.stall_after is not None:
+                if reply.cut_after is not None or reply.stall_after is not None or reply.trickle:
                     self.send_header("Connection", "close")
                 self.end_headers()
+                if reply.trickle:
+                    for offset in range(len(reply.body)):
+                        self.wfile.write(reply.body[offset : offset + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.trickle)
+                    self.close_connection = True
+                    return
                 if reply.stall_after is not None:
                     self.wfile.write(reply.body[: reply.stall_after])
                     self.wfile.flush()
