@@ -216,6 +216,11 @@ def univariate_auc(features: pd.DataFrame, labels: pd.DataFrame, level: float = 
         if not is_binary(label):
             logger.info("univariate AUC: label %s is not binary; skipped", name)
             continue
+        n_pos, n_neg = int((label == 1).sum()), int((label == 0).sum())
+        if min(n_pos, n_neg) < 2:
+            logger.warning("univariate AUC of label %s skipped: %d positive and %d negative "
+                           "patients; each class needs at least 2", name, n_pos, n_neg)
+            continue
         for feature in features.columns:
             try:
                 roc = roc_auc_delong(label, features[feature], level=level)

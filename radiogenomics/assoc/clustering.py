@@ -157,8 +157,9 @@ def cluster_association(
     Returns
     -------
     pandas.DataFrame
-        Columns ``label, n, test, statistic, dof, p, q, table``; ``q`` is the
-        Benjamini-Hochberg adjustment across labels, ``table`` the contingency counts.
+        Columns ``label, n, test, statistic_name, statistic, dof, p, q, table``; ``q`` is the
+        Benjamini-Hochberg adjustment across labels, ``table`` the contingency counts (or the
+        cluster medians of a continuous label).
     """
     from radiogenomics.assoc.association import is_binary
 
@@ -172,24 +173,26 @@ def cluster_association(
             groups = [values["label"].to_numpy() for _, values in pair.groupby("cluster")]
             result = stats.kruskal(*groups)
             medians = pair.groupby("cluster")["label"].median().round(4).to_dict()
-            rows.append((name, len(pair), "Kruskal-Wallis", result.statistic, len(groups) - 1,
-                         result.pvalue, f"medians {medians}"))
+            rows.append((name, len(pair), "Kruskal-Wallis", "H", result.statistic,
+                         len(groups) - 1, result.pvalue, f"medians {medians}"))
             continue
         table = pd.crosstab(pair["cluster"], pair["label"])
         table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
         counts = f"{table.to_dict(orient='index')}"
         if min(table.shape) < 2:
             logger.warning("cluster test of %s skipped: only one class or cluster", name)
-            rows.append((name, len(pair), "not tested", np.nan, np.nan, np.nan, counts))
+            rows.append((name, len(pair), "not tested", "", np.nan, np.nan, np.nan, counts))
             continue
         expected = stats.contingency.expected_freq(table.to_numpy())
         if table.shape == (2, 2):
             result = stats.fisher_exact(table.to_numpy())
-            rows.append((name, len(pair), "Fisher exact", result.statistic, 1, result.pvalue,
+            rows.append((name, len(pair), "Fisher exact", "odds ratio", result.statistic, 1,
+                         result.pvalue,
                          counts))
         elif expected.min() >= 1 and np.mean(expected < 5) <= 0.2:
             chi2 = stats.chi2_contingency(table.to_numpy(), correction=False)
-            rows.append((name, len(pair), "chi-square", chi2.statistic, chi2.dof, chi2.pvalue,
+            rows.append((name, len(pair), "chi-square", "chi-square", chi2.statistic, chi2.dof,
+                         chi2.pvalue,
                          counts))
         else:
             method = stats.MonteCarloMethod(
@@ -198,7 +201,8 @@ def cluster_association(
             result = stats.fisher_exact(table.to_numpy(), method=method)
             dof = (table.shape[0] - 1) * (table.shape[1] - 1)
             rows.append((name, len(pair), "Fisher-Freeman-Halton (Monte Carlo)",
-                         result.statistic, dof, result.pvalue, counts))
-    result = pd.DataFrame(rows, columns=["label", "n", "test", "statistic", "dof", "p", "table"])
-    result.insert(6, "q", adjust_pvalues(result["p"].to_numpy(), "fdr_bh"))
+                         "table probability", result.statistic, dof, result.pvalue, counts))
+    columns = ["label", "n", "test", "statistic_name", "statistic", "dof", "p", "table"]
+    result = pd.DataFrame(rows, columns=columns)
+    result.insert(7, "q", adjust_pvalues(result["p"].to_numpy(), "fdr_bh"))
     return result

@@ -96,9 +96,11 @@ class PredictionResult:
     ----------
     table : pandas.DataFrame
         One row per task, model and scheme: ``task, model, scheme, n, n_pos, n_neg, auc,
-        ci_low, ci_high, auc_sd_repeats, separated_folds, published_auc, published_source``.
+        ci_low, ci_high, auc_sd_repeats, separated_folds, published_auc, published_source,
+        note``; ``note`` flags leave-one-out AUCs whose whole interval lies below 0.5.
     comparison : pandas.DataFrame
-        Paired DeLong tests between models on the leave-one-out scores of each task.
+        Paired DeLong tests between models for each task, on the leave-one-out scores and on
+        the out-of-fold scores of the first k-fold repeat (``scheme`` column).
     scores : dict
         ``(task, model) -> pandas.DataFrame`` of leave-one-out scores with the true label,
         for ROC curves.
@@ -153,6 +155,11 @@ def predict_labels(
     from joblib import Parallel, delayed
 
     published = published or {}
+    empty = features.columns[features.isna().all()]
+    if len(empty):
+        logger.warning("prediction: phenotype(s) %s have no values and are left out",
+                       list(empty))
+        features = features.drop(columns=empty)
     incomplete = features.index[features.isna().any(axis=1)]
     for patient in incomplete:
         logger.warning("prediction: patient %s left out (missing phenotype values)", patient)
@@ -186,10 +193,12 @@ def predict_labels(
         curves.update(task_curves)
 
     columns = ["task", "model", "scheme", "n", "n_pos", "n_neg", "auc", "ci_low", "ci_high",
-               "auc_sd_repeats", "separated_folds", "published_auc", "published_source"]
+               "auc_sd_repeats", "separated_folds", "published_auc", "published_source",
+               "note"]
     table = pd.DataFrame(rows).reindex(columns=columns)
     comparison = pd.DataFrame(
-        comparisons, columns=["task", "model_a", "model_b", "auc_a", "auc_b", "z", "p"]
+        comparisons,
+        columns=["task", "scheme", "model_a", "model_b", "auc_a", "auc_b", "z", "p"],
     )
     return PredictionResult(table, comparison, curves)
 
@@ -217,7 +226,7 @@ def _predict_task(features, label, task, reference, models, max_features, folds,
     base = {"task": task, "n": len(y), "n_pos": n_pos, "n_neg": n_neg,
             "published_auc": reference.get("auc", np.nan),
             "published_source": reference.get("source", "")}
-    rows, comparisons, curves, loo_scores = [], [], {}, {}
+    rows, comparisons, curves, loo_scores, kfold_scores = [], [], {}, {}, {}
     for model_name in models:
         if leave_one_out:
             scores, separated = _out_of_fold(
@@ -242,6 +251,8 @@ def _predict_task(features, label, task, reference, models, max_features, folds,
                 aucs.append(roc.auc)
                 variances.append(roc.se**2)
                 separated += separated_now
+                if repeat == 0:
+                    kfold_scores[model_name] = scores
             auc = float(np.mean(aucs))
             half_width = stats.norm.ppf(0.975) * np.sqrt(np.mean(variances))
             rows.append({**base, "model": model_name,
@@ -257,10 +268,19 @@ def _predict_task(features, label, task, reference, models, max_features, folds,
             messages.append((logging.INFO, f"{task}, {model_name}: the training data were "
                              f"perfectly separated in {separated_total} fold(s); the L2 penalty "
                              "kept the coefficients finite"))
-    names = list(loo_scores)
-    for i, first in enumerate(names):
-        for second in names[i + 1:]:
-            auc_a, auc_b, z, p = delong_test(y, loo_scores[first], loo_scores[second])
-            comparisons.append((task, first, second, auc_a, auc_b, z, p))
+    for scheme, scores_by_model in (("leave-one-out", loo_scores),
+                                    (f"stratified {task_folds}-fold, first repeat", kfold_scores)):
+        names = list(scores_by_model)
+        for i, first in enumerate(names):
+            for second in names[i + 1:]:
+                auc_a, auc_b, z, p = delong_test(
+                    y, scores_by_model[first], scores_by_model[second]
+                )
+                comparisons.append((task, scheme, first, second, auc_a, auc_b, z, p))
+    for row in rows:
+        row["note"] = ""
+        if row["scheme"] == "leave-one-out" and row["ci_high"] < 0.5:
+            row["note"] = ("below chance: leave-one-out scores of a weak predictor are biased "
+                           "against the held-out case's class; see the k-fold rows")
     messages.append((logging.INFO, f"prediction of {task} done ({len(y)} cases)"))
     return rows, comparisons, curves, messages

@@ -113,20 +113,30 @@ def linear_association(
     for column in range(values.shape[1]):
         groups.setdefault(np.packbits(missing_pattern[:, column]).tobytes(), []).append(column)
 
+    tested_values = tested.reindex(index).to_numpy()
+    covariate_values = None if covariates is None else covariates.reindex(index).to_numpy(float)
     tables = []
     for columns in groups.values():
         rows = complete.copy()
         rows[complete] = ~missing_pattern[:, columns[0]]
-        tables.append(
-            _fit_block(
+        names = [phenotypes.columns[c] for c in columns]
+        try:
+            table = _fit_block(
                 values[np.ix_(rows, columns)],
-                tested.reindex(index).to_numpy()[rows],
-                None if covariates is None else covariates.reindex(index).to_numpy(float)[rows],
+                tested_values[rows],
+                None if covariate_values is None else covariate_values[rows],
                 intercept,
-                [phenotypes.columns[c] for c in columns],
+                names,
                 list(tested.columns),
             )
-        )
+        except RankDeficientError as error:
+            if rows.sum() == complete.sum():
+                raise
+            # Only these phenotypes' own missing values made the design deficient; the
+            # other phenotypes of the label are still tested.
+            logger.warning("phenotype(s) %s not tested: %s", names, error)
+            table = pd.DataFrame({"n": int(rows.sum())}, index=pd.Index(names, name="feature"))
+        tables.append(table)
     result = pd.concat(tables).reindex(phenotypes.columns)
     result.index.name = "feature"
     return result
@@ -134,6 +144,11 @@ def linear_association(
 
 def _fit_block(y, x, covariates, intercept, names, tested_names) -> pd.DataFrame:
     n = y.shape[0]
+    if n < 3:
+        raise RankDeficientError(
+            f"only {n} sample(s) have values for the phenotype, the tested variable(s) "
+            f"{', '.join(map(str, tested_names))} and the covariates"
+        )
     blocks = [np.ones((n, 1))] if intercept else []
     if covariates is not None:
         blocks.append(covariates)
@@ -176,6 +191,7 @@ def _fit_block(y, x, covariates, intercept, names, tested_names) -> pd.DataFrame
     table = pd.DataFrame(index=pd.Index(names, name="feature"))
     table["n"] = n
     table["df"] = df_resid
+    constant = np.ptp(y, axis=0) == 0
     if q == 1:
         xx = float(x_res[:, 0] @ x_res[:, 0])
         beta = (x_res[:, 0] @ y_res) / xx
@@ -195,4 +211,8 @@ def _fit_block(y, x, covariates, intercept, names, tested_names) -> pd.DataFrame
         table["beta"] = table["se"] = table["t"] = np.nan
         table["f"], table["df_num"] = f, q
         table["p"] = stats.f.sf(f, q, df_resid)
+    if constant.any():
+        logger.warning("phenotype(s) %s are constant in the %d samples; not tested",
+                       [name for name, flat in zip(names, constant, strict=True) if flat], n)
+        table.loc[constant, [c for c in ("beta", "se", "t", "f", "p") if c in table]] = np.nan
     return table

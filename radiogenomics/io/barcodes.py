@@ -127,6 +127,12 @@ def sample_type(barcode: str) -> str | None:
     return parse_barcode(barcode).tissue
 
 
+def _differing_columns(first: pd.Series, second: pd.Series) -> list:
+    """Return the columns where two rows hold different values (missing equals missing)."""
+    same = (first == second) | (first.isna() & second.isna())
+    return list(first.index[~same.to_numpy()])
+
+
 def collapse_to_patients(
     table: pd.DataFrame, source: str, keep_tissue: str = "tumour"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -179,11 +185,21 @@ def collapse_to_patients(
     kept = kept.iloc[order]
     kept_ids = [kept_ids[i] for i in order]
     duplicated = kept.index.duplicated(keep="first")
-    for identifier, patient, is_duplicate in zip(kept_ids, kept.index, duplicated, strict=True):
-        if is_duplicate:
-            records.append(
-                (source, identifier, patient, "dropped", "duplicate of a kept row of this patient")
-            )
+    first_rows = {}
+    for position, (identifier, patient, is_duplicate) in enumerate(
+        zip(kept_ids, kept.index, duplicated, strict=True)
+    ):
+        if not is_duplicate:
+            first_rows[patient] = (identifier, position)
+            continue
+        kept_identifier, kept_position = first_rows[patient]
+        differing = _differing_columns(kept.iloc[kept_position], kept.iloc[position])
+        reason = f"duplicate of {kept_identifier}, which is kept"
+        if differing:
+            reason += f"; values differ in {', '.join(map(str, differing[:5]))}"
+            logger.warning("%s: %s and %s (patient %s) differ in %s; the first is kept",
+                           source, kept_identifier, identifier, patient, differing[:5])
+        records.append((source, identifier, patient, "dropped", reason))
     kept = kept.loc[~duplicated]
 
     report = pd.DataFrame(

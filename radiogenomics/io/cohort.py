@@ -188,7 +188,8 @@ def load_source_table(
             columns=_REPORT_COLUMNS,
         )
         for identifier in table.index[duplicated]:
-            logger.warning("%s: dropped duplicate identifier %s", name, identifier)
+            logger.warning("%s: dropped duplicate identifier %s; the first row is kept",
+                           name, identifier)
         table = table.loc[~duplicated]
     else:
         raise TableError(f"id_format must be 'tcga' or 'plain', got {id_format!r}")
@@ -228,6 +229,10 @@ def build_cohort(spec: dict, data_dir=None, base_dir: Path | None = None) -> Coh
         features_spec, "features", id_format, data_dir, inputs, base_dir
     )
     reports.append(report)
+    if features.empty:
+        hint = (" None of its identifiers is a TCGA barcode; set id_format: plain for other "
+                "identifiers." if id_format == "tcga" and len(report) else "")
+        raise TableError(f"the features table has no patient rows or no columns.{hint}")
     absent = sorted(drop - set(features.columns))
     if absent:
         raise TableError(f"features: 'exclude' names absent column(s) {absent}")
@@ -252,8 +257,8 @@ def build_cohort(spec: dict, data_dir=None, base_dir: Path | None = None) -> Coh
     size_feature = spec.get("size_feature")
     if size_feature is not None and size_feature not in features.columns:
         raise TableError(
-            f"size_feature {size_feature!r} is not a feature column; feature columns include "
-            f"{', '.join(list(features.columns)[:8])}"
+            f"size_feature {size_feature!r} is not a numeric feature column with values; "
+            f"feature columns include {', '.join(list(features.columns)[:8]) or 'none'}"
         )
 
     definitions = [parse_label(n, d) for n, d in (spec.get("labels") or {}).items()]
@@ -284,9 +289,20 @@ def compare_labels(cohort: Cohort, first: str, second: str) -> pd.DataFrame:
     for name in (first, second):
         if name not in cohort.labels:
             raise TableError(f"cannot compare labels: {name!r} is not a cohort label")
+        if cohort.definition(name).kind != "binary":
+            raise TableError(
+                f"cannot compare labels: {name!r} is {cohort.definition(name).kind}; only "
+                "binary labels are compared"
+            )
     pair = cohort.labels[[first, second]].dropna()
     disagreeing = pair[pair[first] != pair[second]]
     logger.info(
         "%s vs %s: %d patients with both, %d disagree", first, second, len(pair), len(disagreeing)
     )
+    if len(pair) and len(disagreeing) / len(pair) > 0.1:
+        logger.warning(
+            "%s and %s disagree for %d of %d patients (%.0f %%); check that both sources "
+            "describe the same samples", first, second, len(disagreeing), len(pair),
+            100 * len(disagreeing) / len(pair),
+        )
     return disagreeing

@@ -20,20 +20,30 @@ from radiogenomics.errors import TableError
 logger = logging.getLogger(__name__)
 
 
+def _key(value) -> str | None:
+    """Return the text a value is compared by, so 1, 1.0 and '1' all match."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        # YAML reads an unquoted Yes or No as a boolean.
+        return "True" if value else "False"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
 def _as_keys(values) -> set[str]:
-    return {str(value).strip() for value in values}
+    return {_key(value) for value in values}
 
 
 def _value_keys(series: pd.Series) -> pd.Series:
-    """Compare values as text, so 1, 1.0 and '1' all match a listed ``1``."""
-    def key(value):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return None
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value).strip()
-
-    return series.map(key)
+    """Return the comparison text of every value (``None`` for missing)."""
+    return series.map(_key)
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,22 @@ class BinaryLabel:
 
     kind = "binary"
 
+    def __post_init__(self):
+        groups = {"positive": _as_keys(self.positive), "negative": _as_keys(self.negative),
+                  "missing": _as_keys(self.missing)}
+        for first, second in (("positive", "negative"), ("positive", "missing"),
+                              ("negative", "missing")):
+            shared = sorted(groups[first] & groups[second])
+            if shared:
+                raise TableError(
+                    f"label {self.name!r} lists {shared} as both {first} and {second}; "
+                    "each value belongs to one class"
+                )
+        if not groups["positive"] or not groups["negative"]:
+            raise TableError(
+                f"label {self.name!r} needs at least one positive and one negative value"
+            )
+
     def encode(self, table: pd.DataFrame) -> pd.Series:
         """Return the coded label (1.0, 0.0 or NaN) for every row of ``table``."""
         if self.column not in table.columns:
@@ -56,6 +82,13 @@ class BinaryLabel:
             )
         keys = _value_keys(table[self.column])
         positive, negative = _as_keys(self.positive), _as_keys(self.negative)
+        absent = sorted((positive | negative) - set(keys.dropna()))
+        if absent:
+            logger.warning(
+                "label %s: listed value(s) %s occur in no row of column %r, whose values are "
+                "%s; check the spelling in the workflow file", self.name, absent, self.column,
+                sorted(set(keys.dropna()))[:10],
+            )
         coded = pd.Series(np.nan, index=table.index, name=self.name)
         coded[keys.isin(positive)] = 1.0
         coded[keys.isin(negative)] = 0.0

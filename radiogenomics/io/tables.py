@@ -60,7 +60,15 @@ def read_table(
                 f"cannot tell the separator of {path} from its suffix {suffix!r}; pass sep="
             )
         comment_lines = _count_comment_lines(path)
-        table = pd.read_csv(path, sep=separator, skiprows=comment_lines, **read_kwargs)
+        try:
+            table = pd.read_csv(path, sep=separator, skiprows=comment_lines, **read_kwargs)
+        except pd.errors.EmptyDataError as error:
+            raise TableError(f"table {path} is empty; it needs a header line and rows") from error
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise TableError(
+                f"table {path} cannot be read as {suffix} text with separator {separator!r}: "
+                f"{error}"
+            ) from error
     table.columns = [str(column).strip() for column in table.columns]
     logger.debug("read %s: %d rows x %d columns", path, *table.shape)
     if id_column is not None:
@@ -125,6 +133,13 @@ def to_numeric_features(table: pd.DataFrame, source: str) -> pd.DataFrame:
                 f"{source}: feature column {column!r} holds non-numeric values ({examples}) in "
                 f"{len(bad)} row(s), e.g. {', '.join(map(str, bad.index[:3]))}; fix the values "
                 "or leave the column out of the feature set"
+            )
+        infinite = values.index[np.isinf(values.astype(float))]
+        if len(infinite):
+            raise TableError(
+                f"{source}: feature column {column!r} holds infinite values in row(s) "
+                f"{', '.join(map(str, infinite[:3]))}; replace them with a number or leave "
+                "the cells empty"
             )
         converted[column] = values.astype(float)
     numeric = pd.DataFrame(converted, index=table.index)

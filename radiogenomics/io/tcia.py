@@ -190,6 +190,8 @@ class TciaClient:
         self._options = {"timeout": timeout, "retries": retries, "backoff": backoff}
         self.base_url = base_url
         self._local = threading.local()
+        # Building the first client checks the options now, before any series is attempted.
+        self._local.client = HttpClient(self.base_url, **self._options)
 
     @property
     def http(self) -> HttpClient:
@@ -240,13 +242,27 @@ class TciaClient:
         )
 
     def image_count(self, series_uid: str) -> int:
-        """Return the number of instances TCIA lists for a series."""
+        """Return the number of instances TCIA lists for a series.
+
+        Raises
+        ------
+        ArchiveError
+            TCIA lists no such series, or its ``ImageCount`` is not a whole number.
+        """
         table = self.series(series_uid=series_uid)
         if table.empty or "ImageCount" not in table:
             raise ArchiveError(
                 f"TCIA lists no series {series_uid}; check the UID or the collection's access"
             )
-        return int(table["ImageCount"].iloc[0])
+        value = table["ImageCount"].iloc[0]
+        text = str(value).strip()
+        if not text.isdigit():
+            raise ArchiveError(
+                f"TCIA getSeries returned ImageCount {value!r} for series {series_uid}, not a "
+                "whole number; the server sent an invalid response, check --base-url or retry "
+                "later"
+            )
+        return int(text)
 
     def download_series(
         self,
@@ -278,18 +294,17 @@ class TciaClient:
         -------
         pandas.DataFrame
             One row per series: ``series_uid``, ``status`` (``downloaded``, ``skipped`` for a
-            series already complete, ``failed``), ``n_images``, ``expected_images``, ``path``
-            and ``error``.
+            series already complete, ``failed``, also for a series that TCIA lists with 0
+            images), ``n_images``, ``expected_images``, ``path`` and ``error``.
         """
         from tqdm.auto import tqdm
 
+        if workers < 1:
+            raise ArchiveError(f"workers must be at least 1 (--workers), got {workers!r}")
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         expected_images = dict(expected_images or {})
         uids = list(dict.fromkeys(series_uids))
-
-        if workers < 1:
-            raise ArchiveError(f"workers must be at least 1, got {workers!r}")
 
         def fetch(uid: str) -> dict:
             try:
@@ -330,6 +345,11 @@ class TciaClient:
         target = out_dir / uid
         if expected is None:
             expected = self.image_count(uid)
+        if expected == 0:
+            raise ArchiveError(
+                f"TCIA lists 0 images for series {uid}, so there is nothing to download; check "
+                "the UID, or whether the series is public"
+            )
 
         if target.is_dir():
             present = count_instances(target)

@@ -38,13 +38,15 @@ def volcano(table: pd.DataFrame, label: str, alpha: float = 0.05, annotate: int 
     hit = rows["q"] < alpha
     ax.scatter(x[~hit], y[~hit], s=14, color="0.6", label=f"q >= {alpha}")
     ax.scatter(x[hit], y[hit], s=18, color="C3", label=f"q < {alpha}")
-    for _, row in rows.nsmallest(annotate, "p").iterrows():
+    # Alternate the label offsets so that neighbouring points do not print on each other.
+    for rank, (_, row) in enumerate(rows.nsmallest(annotate, "p").iterrows()):
         ax.annotate(
             row["feature"],
             (row["f"] if is_factor else row["beta_std"], -np.log10(row["p"])),
             fontsize=6,
-            xytext=(3, 2),
+            xytext=(4, 6 - 7 * (rank % 3)),
             textcoords="offset points",
+            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.5"},
         )
     ax.axhline(-np.log10(0.05), color="0.8", lw=0.8, ls="--")
     ax.set_xlabel("F statistic" if is_factor else "standardised effect (SD per unit label)")
@@ -73,7 +75,9 @@ def signed_q_heatmap(table: pd.DataFrame, ax=None):
                             columns=list(dict.fromkeys(table["label"])))
     if ax is None:
         _, ax = plt.subplots(figsize=(0.32 * matrix.shape[1] + 3.5, 0.2 * matrix.shape[0] + 1.5))
-    limit = max(2.0, float(np.nanmax(np.abs(matrix.to_numpy()))))
+    finite = np.abs(matrix.to_numpy())
+    finite = finite[np.isfinite(finite)]
+    limit = max(2.0, float(finite.max())) if finite.size else 2.0
     image = ax.imshow(matrix.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
     rows, columns = np.nonzero((matrix.abs() > -np.log10(0.05)).to_numpy())
     ax.scatter(columns, rows, s=6, color="black")
@@ -81,5 +85,5 @@ def signed_q_heatmap(table: pd.DataFrame, ax=None):
     ax.set_yticks(range(matrix.shape[0]), matrix.index, fontsize=6)
     colourbar = ax.figure.colorbar(image, ax=ax, fraction=0.04)
     colourbar.set_label(r"sign($\beta$) $\times$ $-\log_{10}\,q$", fontsize=8)
-    ax.set_title("Size-controlled associations (dot: q < 0.05)", fontsize=9)
+    ax.set_title("Size-controlled associations (dot: q < 0.05; F-tests unsigned)", fontsize=9)
     return ax

@@ -159,12 +159,18 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult
         result.associations = associations
         table = associations.table[ASSOCIATION_COLUMNS]
         write_tables(table, folder, "associations")
+        skipped_text = ""
         if len(associations.skipped):
             write_csv(associations.skipped, folder / "associations_skipped.csv")
-        figure = pl.signed_q_heatmap(table).figure
-        pl.save_figure(figure, figures_dir / "association_heatmap", **figure_options)
-        for label in table["label"].unique():
-            figure = pl.volcano(table, label).figure
+            skipped_text = (f"\n\n{len(associations.skipped)} label(s) could not be tested "
+                            "(`associations_skipped.csv`):\n\n"
+                            + md.markdown_table(associations.skipped))
+        tested = table.dropna(subset=["q"])
+        if len(tested):
+            figure = pl.signed_q_heatmap(tested).figure
+            pl.save_figure(figure, figures_dir / "association_heatmap", **figure_options)
+        for label in tested["label"].unique():
+            figure = pl.volcano(tested, label).figure
             pl.save_figure(figure, figures_dir / f"volcano_{_safe_name(label)}", **figure_options)
         hits = associations.significant()
         shown = hits if len(hits) else table.nsmallest(10, "p")
@@ -177,9 +183,10 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult
             + ("" if len(hits) else "; the 10 smallest p-values are shown") + ".\n\n"
             + md.markdown_table(shown[["label", "feature", "n", "beta", "p", "q",
                                        "p_without_size"]])
-            + "\n\n" + md.figure_link("association_heatmap",
-                                      "Phenotypes x labels, signed -log10 q")
-            + "\n\nVolcano plots: `figures/volcano_<label>.png`.",
+            + skipped_text
+            + ("\n\n" + md.figure_link("association_heatmap",
+                                       "Phenotypes x labels, signed -log10 q")
+               + "\n\nVolcano plots: `figures/volcano_<label>.png`." if len(tested) else ""),
         ))
 
     if "univariate_roc" in analyses:
@@ -243,17 +250,23 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult
         if prediction.scores:
             pl.save_figure(pl.roc_curves(prediction), figures_dir / "roc_curves",
                            **figure_options)
+        missing_tasks = [t for t in settings["tasks"] if t not in set(prediction.table["task"])]
+        skipped_tasks = (f"\n\nNot predicted (a class has fewer than 2 patients): "
+                         f"{', '.join(missing_tasks)}." if missing_tasks else "")
         sections.append((
             "Subtype prediction",
             "Scaling and feature selection are fitted inside each training fold. AUCs with "
             "DeLong 95 % CIs; `published_auc` is the value reported for the same phenotypes. "
             "Leave-one-out AUCs of weak predictors can fall well below 0.5, because each "
             "held-out case shifts the training class balance against itself; the repeated "
-            "k-fold rows are less affected.\n\n"
-            + md.markdown_table(prediction.table.drop(columns=["published_source"]))
-            + "\n\nPaired DeLong tests of the models (leave-one-out scores):\n\n"
+            "k-fold rows are less affected, and the `note` column flags leave-one-out AUCs "
+            "whose whole interval lies below 0.5.\n\n"
+            + md.markdown_table(prediction.table.drop(columns=["published_source", "note"]))
+            + "\n\nPaired DeLong tests of the models:\n\n"
             + md.markdown_table(prediction.comparison)
-            + "\n\n" + md.figure_link("roc_curves", "ROC curves (leave-one-out)"),
+            + skipped_tasks
+            + ("\n\n" + md.figure_link("roc_curves", "ROC curves (leave-one-out)")
+               if prediction.scores else ""),
         ))
 
     if "survival" in analyses:

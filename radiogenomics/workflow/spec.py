@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
 from pathlib import Path
 
 import yaml
 
 from radiogenomics.errors import WorkflowError
+
+logger = logging.getLogger(__name__)
 
 _TOP_LEVEL = {"name", "title", "description", "seed", "cohort", "analyses", "figures", "notice"}
 _ANALYSES = {"associations", "univariate_roc", "clustering", "prediction", "survival"}
@@ -72,6 +75,139 @@ def load_workflow(source: str | os.PathLike | dict) -> tuple[dict, Path | None]:
     return validate(raw), base_dir
 
 
+_LINKAGES = {"single", "complete", "average", "weighted", "centroid", "median", "ward"}
+_METRICS = {"braycurtis", "canberra", "chebyshev", "cityblock", "correlation", "cosine",
+            "euclidean", "jensenshannon", "minkowski", "sqeuclidean"}
+_CORRECTIONS = {"fdr_bh", "bh", "fdr_by", "by", "holm", "bonferroni", "qvalue", "storey"}
+_MODELS = {"lda_stepwise", "lda_kbest", "logistic_l2"}
+
+
+def _integer(where: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise WorkflowError(f"{where} must be an integer of at least {minimum}, got {value!r}")
+
+
+def _choice(where: str, value, choices) -> None:
+    if value not in choices:
+        raise WorkflowError(
+            f"{where} is {value!r}; choose one of {', '.join(sorted(choices))}"
+        )
+
+
+def _names(where: str, value, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise WorkflowError(f"{where} must be a list of names, got {value!r}")
+
+
+def _mapping(where: str, value) -> None:
+    if not isinstance(value, dict):
+        raise WorkflowError(f"{where} must be a mapping (key: value lines), got {value!r}")
+
+
+def _check_settings(resolved: dict, spec: dict) -> None:
+    """Check the type and range of every analysis setting before anything runs."""
+    if "associations" in resolved:
+        settings = resolved["associations"]
+        _choice("associations.size_transform", settings["size_transform"],
+                {"log", "log10", "none"})
+        _choice("associations.correction", settings["correction"], _CORRECTIONS)
+        _names("associations.labels", settings["labels"])
+    if "univariate_roc" in resolved:
+        _names("univariate_roc.labels", resolved["univariate_roc"]["labels"])
+    if "clustering" in resolved:
+        settings = resolved["clustering"]
+        _integer("clustering.n_clusters", settings["n_clusters"], 2)
+        _integer("clustering.n_resamples", settings["n_resamples"], 100)
+        _choice("clustering.patient_linkage", settings["patient_linkage"], _LINKAGES)
+        _choice("clustering.feature_linkage", settings["feature_linkage"], _LINKAGES)
+        _choice("clustering.patient_metric", settings["patient_metric"], _METRICS)
+        _choice("clustering.feature_metric", settings["feature_metric"], _METRICS)
+        for axis in ("patient", "feature"):
+            if settings[f"{axis}_linkage"] in ("ward", "centroid", "median") and settings[
+                    f"{axis}_metric"] != "euclidean":
+                raise WorkflowError(
+                    f"clustering.{axis}_linkage {settings[f'{axis}_linkage']!r} needs "
+                    f"{axis}_metric 'euclidean', not {settings[f'{axis}_metric']!r}"
+                )
+        clip = settings["zscore_clip"]
+        if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float))
+                                 or clip <= 0):
+            raise WorkflowError(f"clustering.zscore_clip must be a positive number, got {clip!r}")
+        _names("clustering.tracks", settings["tracks"], allow_none=False)
+        _names("clustering.test_labels", settings["test_labels"])
+        if "size" in settings["tracks"] and not spec["cohort"].get("size_feature"):
+            raise WorkflowError(
+                "clustering.tracks lists 'size', but cohort.size_feature is not set; name the "
+                "phenotype that measures tumour size there, or drop the track"
+            )
+    if "prediction" in resolved:
+        settings = resolved["prediction"]
+        _names("prediction.tasks", settings["tasks"], allow_none=False)
+        _names("prediction.models", settings["models"], allow_none=False)
+        for model in settings["models"]:
+            _choice("a prediction.models entry", model, _MODELS)
+        _integer("prediction.max_features", settings["max_features"], 1)
+        _integer("prediction.folds", settings["folds"], 2)
+        _integer("prediction.repeats", settings["repeats"], 0)
+        if not isinstance(settings["leave_one_out"], bool):
+            raise WorkflowError(
+                f"prediction.leave_one_out must be true or false, got "
+                f"{settings['leave_one_out']!r}"
+            )
+        _mapping("prediction.published", settings["published"])
+        for task, entry in settings["published"].items():
+            if task not in settings["tasks"]:
+                logger.warning("prediction.published names %r, which is not a prediction "
+                               "task; its value is not shown", task)
+            auc = entry.get("auc") if isinstance(entry, dict) else None
+            if isinstance(auc, bool) or not isinstance(auc, (int, float)) or not 0 <= auc <= 1:
+                raise WorkflowError(
+                    f"prediction.published.{task} needs 'auc', a number in [0, 1]; got {entry!r}"
+                )
+    if "survival" in resolved:
+        if not isinstance(resolved["survival"]["size_control"], bool):
+            raise WorkflowError("survival.size_control must be true or false")
+
+
+def _check_figures(figures: dict) -> None:
+    unknown = sorted(set(figures) - set(DEFAULTS["figures"]))
+    if unknown:
+        raise WorkflowError(f"unknown figures setting(s) {unknown}; allowed: dpi, formats")
+    _integer("figures.dpi", figures["dpi"], 10)
+    _names("figures.formats", figures["formats"], allow_none=False)
+    bad_formats = sorted(set(figures["formats"]) - {"png", "pdf", "svg"})
+    if bad_formats:
+        raise WorkflowError(f"figure formats {bad_formats} are not png, pdf or svg")
+
+
+def _check_cohort(cohort) -> None:
+    _mapping("cohort", cohort)
+    for key in ("tables", "labels"):
+        if cohort.get(key) is not None:
+            _mapping(f"cohort.{key}", cohort[key])
+    _choice("cohort.id_format", cohort.get("id_format", "tcga"), {"tcga", "plain"})
+    sources = {"features": cohort.get("features")} | dict(cohort.get("tables") or {})
+    for name, source in sources.items():
+        if source is None:
+            continue
+        _mapping(f"cohort table {name!r}", source)
+        if "transpose" in source and not isinstance(source["transpose"], bool):
+            raise WorkflowError(
+                f"cohort table {name!r}: transpose must be true or false, got "
+                f"{source['transpose']!r}"
+            )
+    labels = set(cohort.get("labels") or {})
+    for pair in cohort.get("compare") or []:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise WorkflowError(
+                f"cohort.compare entries are pairs of label names such as [ER, ER_expression]; "
+                f"got {pair!r}"
+            )
+        _check_names(pair, labels, "cohort.compare")
+
+
 def validate(raw: dict) -> dict:
     """Check a workflow mapping and return it with defaults filled in."""
     unknown = sorted(set(raw) - _TOP_LEVEL)
@@ -84,10 +220,11 @@ def validate(raw: dict) -> dict:
             raise WorkflowError(f"the workflow lacks the required key {key!r}")
     spec = copy.deepcopy(DEFAULTS)
     spec.update(copy.deepcopy(raw))
-    if not isinstance(spec["seed"], int):
-        raise WorkflowError(f"seed must be an integer, got {spec['seed']!r}")
+    _integer("seed", spec["seed"], 0)
+    _check_cohort(spec["cohort"])
 
     analyses = spec.get("analyses") or {}
+    _mapping("analyses", analyses)
     unknown = sorted(set(analyses) - _ANALYSES)
     if unknown:
         raise WorkflowError(
@@ -96,6 +233,7 @@ def validate(raw: dict) -> dict:
     resolved = {}
     for name, settings in analyses.items():
         settings = settings or {}
+        _mapping(f"analyses.{name}", settings)
         allowed = set(ANALYSIS_DEFAULTS[name])
         extra = sorted(set(settings) - allowed)
         if extra:
@@ -106,11 +244,11 @@ def validate(raw: dict) -> dict:
         resolved[name] = {**copy.deepcopy(ANALYSIS_DEFAULTS[name]), **settings}
     spec["analyses"] = resolved
 
+    _mapping("figures", spec.get("figures") or {})
     figures = {**DEFAULTS["figures"], **(spec.get("figures") or {})}
-    bad_formats = sorted(set(figures["formats"]) - {"png", "pdf", "svg"})
-    if bad_formats:
-        raise WorkflowError(f"figure formats {bad_formats} are not png, pdf or svg")
+    _check_figures(figures)
     spec["figures"] = figures
+    _check_settings(resolved, spec)
 
     labels = set(spec["cohort"].get("labels") or {})
     for name in ("associations", "univariate_roc"):

@@ -159,3 +159,23 @@ def test_continuous_label_matches_statsmodels(brca_cohort):
         fit, name = _statsmodels_fit(features[feature], score, log_volume)
         np.testing.assert_allclose(table.loc[feature, "beta"], fit.params[name], rtol=1e-10)
         np.testing.assert_allclose(table.loc[feature, "p"], fit.pvalues[name], rtol=1e-8)
+
+
+def test_one_untestable_feature_keeps_the_others(brca_cohort):
+    features = brca_cohort.features.copy()
+    er = brca_cohort.labels[["ER"]]
+    positive = er.index[er["ER"] == 1]
+    features.loc[positive, "Time to peak (K2)"] = np.nan
+    features["flat"] = 2.0
+    features["empty"] = np.nan
+    table = size_controlled_association(features, er, features[VOLUME]).table
+    table = table.set_index("feature")
+    assert np.isnan(table.loc["Time to peak (K2)", "p"])
+    assert np.isnan(table.loc["flat", "p"])
+    assert np.isnan(table.loc["empty", "p"])
+    assert table["p"].notna().sum() == 35
+    reference = size_controlled_association(
+        brca_cohort.features, er, features[VOLUME]
+    ).table.set_index("feature")
+    tested = reference.index.drop("Time to peak (K2)")
+    np.testing.assert_allclose(table.loc[tested, "p"], reference.loc[tested, "p"], rtol=1e-12)

@@ -313,3 +313,39 @@ def test_resume_logs_reused_cases_at_info(phantom_case, tmp_path, caplog):
     assert table.loc["phantom", "morph_vol_approx"] == pytest.approx(592.0)
     reused = [r for r in caplog.records if "reusing 1 of 1 cases" in r.getMessage()]
     assert [r.levelno for r in reused] == [logging.INFO]
+
+
+@pytest.mark.parametrize(
+    ("config", "table", "found"),
+    [
+        ("A", "ibsi_1_reference_values_digital_phantom.csv", "digital phantom"),
+        ("A", "ibsi_1_reference_values_config_B.csv", "configuration b"),
+        ("phantom", "ibsi_1_reference_values_config_A.csv", "configuration a"),
+    ],
+)
+def test_cli_ibsi_rejects_other_configuration(data_root, tmp_path, capsys, config, table, found):
+    ibsi = data_root / "ibsi"
+    ct = ibsi / "ibsi_1_ct_radiomics_phantom" / "nifti"
+    out = tmp_path / "compliance.csv"
+    code = main(
+        [
+            "ibsi",
+            "compliance",
+            "--config",
+            config,
+            "--reference",
+            str(ibsi / "reference_values" / table),
+            "--image",
+            str(ct / "image" / "phantom.nii.gz"),
+            "--mask",
+            str(ct / "mask" / "mask.nii.gz"),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 1
+    error = capsys.readouterr().err
+    assert f"is for {found}" in error
+    assert f"not for configuration {config!r}" in error
+    assert "Traceback" not in error
+    assert not out.exists()

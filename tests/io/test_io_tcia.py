@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pandas as pd
 import pytest
 from archive_server import Reply
 
 from radiogenomics.cli import main
 from radiogenomics.errors import TableError
 from radiogenomics.io.dicom_series import read_dicom_series
-from radiogenomics.io.exceptions import DownloadError
+from radiogenomics.io.exceptions import ArchiveError, DownloadError
 from radiogenomics.io.tcia import TciaClient, read_manifest, read_nbia_metadata
 
 pytestmark = pytest.mark.network
@@ -288,3 +289,81 @@ def test_parallel_downloads_keep_order(archive_server, series_zip, tmp_path):
     assert report["series_uid"].tolist() == uids
     assert report["status"].tolist() == ["downloaded", "downloaded", "failed", "downloaded"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [uids[0], uids[1], uids[3]]
+
+
+def fetch_args(server_url, out, *extra):
+    return [
+        "fetch",
+        "tcia",
+        "--series-uid",
+        SERIES,
+        "--out",
+        str(out),
+        "--base-url",
+        server_url,
+        "--retries",
+        "0",
+        *extra,
+    ]
+
+
+def test_zero_image_series_fails(archive_server, tmp_path, capsys):
+    empty_zip = io.BytesIO()
+    zipfile.ZipFile(empty_zip, "w").close()
+    serve_series(archive_server, empty_zip.getvalue(), 0)
+    out = tmp_path / "images"
+
+    code = main(fetch_args(archive_server.url, out))
+
+    assert code == 1
+    report = pd.read_csv(out / "download_report.csv")
+    assert report["status"].tolist() == ["failed"]
+    assert "TCIA lists 0 images" in report["error"].iloc[0]
+    assert not (out / SERIES).exists()
+    assert archive_server.count("GET", "/getImage") == 0
+
+
+def test_text_image_count_fails(archive_server, tmp_path, capsys):
+    archive_server.route(
+        "GET", "/getSeries", Reply.json([{"SeriesInstanceUID": SERIES, "ImageCount": "many"}])
+    )
+    out = tmp_path / "images"
+
+    code = main(fetch_args(archive_server.url, out))
+
+    assert code == 1
+    report = pd.read_csv(out / "download_report.csv")
+    assert "ImageCount 'many'" in report["error"].iloc[0]
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--timeout", "0", "must be positive seconds"),
+        ("--timeout", "soon", "is not a number of seconds"),
+        ("--retries", "-1", "must be 0 or more"),
+    ],
+)
+def test_fetch_tcia_bad_option_rejected(archive_server, tmp_path, capsys, option, value, message):
+    out = tmp_path / "images"
+
+    with pytest.raises(SystemExit) as raised:
+        main(fetch_args(archive_server.url, out, option, value))
+
+    assert raised.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+    assert archive_server.log == []
+
+
+def test_client_rejects_zero_timeout():
+    with pytest.raises(ArchiveError, match="timeout must be positive"):
+        TciaClient("http://127.0.0.1:9", timeout=0)
+
+
+def test_zero_workers_rejected_first(tmp_path):
+    client = TciaClient("http://127.0.0.1:9", **FAST)
+    with pytest.raises(ArchiveError, match="--workers"):
+        client.download_series([SERIES], tmp_path / "images", workers=0)
+    assert not (tmp_path / "images").exists()
