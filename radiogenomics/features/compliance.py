@@ -41,6 +41,42 @@ def read_reference(path) -> pandas.DataFrame:  # noqa: F821
     return table
 
 
+def check_configuration(table, configuration: str, source) -> None:
+    """Raise unless the ``dataset`` column of a reference table names ``configuration``.
+
+    The IBSI 1 sheets write ``digital phantom`` or ``configuration A`` to ``configuration E``
+    in that column. A table without the column is accepted with a warning.
+    """
+    key = configuration.strip().upper()
+    expected = "digital phantom" if key == "PHANTOM" else f"configuration {key}"
+    if "dataset" not in table.columns:
+        logger.warning(
+            "%s has no dataset column, so it cannot be checked against configuration %s",
+            source,
+            configuration,
+        )
+        return
+    found = sorted({" ".join(str(v).split()) for v in table["dataset"].dropna()})
+    if [name.lower() for name in found] == [expected.lower()]:
+        return
+    options = [_configuration_name(name.lower()) for name in found]
+    raise RadiogenomicsError(
+        f"reference table {source} is for {', '.join(found) or 'no dataset'} (its dataset "
+        f"column), not for configuration {configuration!r} (Python configuration=, CLI "
+        f"--config); pass --config {' or '.join(options)} or the reference table of "
+        f"{expected}"
+    )
+
+
+def _configuration_name(dataset: str) -> str:
+    """Return the ``--config`` value of a ``dataset`` cell, for example ``B``."""
+    if dataset == "digital phantom":
+        return "phantom"
+    if dataset.startswith("configuration "):
+        return dataset.removeprefix("configuration ").upper()
+    return repr(dataset)
+
+
 def check_results(reference, results) -> pandas.DataFrame:  # noqa: F821
     """Fill the result columns of a reference table from a feature row.
 
@@ -122,6 +158,7 @@ def run_compliance(configuration: str, reference, image, mask, label=None):
     settings.diagnostics = configuration.strip().lower() != "phantom"
     settings.label = label
     table = read_reference(reference)
+    check_configuration(table, configuration, reference)
     results = extract(image, mask, settings)
     filled = check_results(table, results)
     counts = summarise(filled)

@@ -319,8 +319,8 @@ def test_resume_logs_reused_cases_at_info(phantom_case, tmp_path, caplog):
     ("config", "table", "found"),
     [
         ("A", "ibsi_1_reference_values_digital_phantom.csv", "digital phantom"),
-        ("A", "ibsi_1_reference_values_config_B.csv", "configuration b"),
-        ("phantom", "ibsi_1_reference_values_config_A.csv", "configuration a"),
+        ("A", "ibsi_1_reference_values_config_B.csv", "configuration B"),
+        ("phantom", "ibsi_1_reference_values_config_A.csv", "configuration A"),
     ],
 )
 def test_cli_ibsi_rejects_other_configuration(data_root, tmp_path, capsys, config, table, found):
