@@ -63,7 +63,13 @@ def _verify(args) -> int:
         print(f"{name}: {len(report) - len(problems)}/{len(report)} files ok, {state}")
         shown = report if args.verbose_files else problems
         for row in shown.itertuples():
-            print(f"  {row.status:8s} {row.file}" + (f"\n    {row.message}" if row.message else ""))
+            print(f"  {row.status:8s} {row.file}")
+        corrupt = problems[problems["status"] == "corrupt"]
+        for row in corrupt.itertuples():
+            print(f"    {row.message}")
+        if (problems["status"] == "missing").any():
+            first = problems[problems["status"] == "missing"].iloc[0]
+            print(f"    for example: {first['message']}")
     return 1 if failures else 0
 
 
