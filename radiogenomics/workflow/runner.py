@@ -144,8 +144,12 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult
         stem = f"disagreement_{_safe_name(first)}_{_safe_name(second)}"
         write_csv(disagreeing.reset_index(), folder / f"{stem}.csv")
         both = int(cohort.labels[[first, second]].notna().all(axis=1).sum())
-        body.append(f"{first} and {second} disagree for {len(disagreeing)} of the {both} "
-                    f"patients with both (`{stem}.csv`).")
+        text = (f"{first} and {second} disagree for {len(disagreeing)} of the {both} "
+                f"patients with both (`{stem}.csv`).")
+        if both and len(disagreeing) / both > 0.1:
+            text += (f" **That is {100 * len(disagreeing) / both:.0f} %; check that both "
+                     "sources describe the same samples before using either.**")
+        body.append(text)
     sections.append(("Cohort", "\n\n".join(body)))
 
     analyses = spec["analyses"]
