@@ -14,7 +14,7 @@ def register(subparsers) -> None:
         help="extract radiomic features and list the feature catalogue",
         description="Extract IBSI radiomic features from images and masks.",
     )
-    commands = features.add_subparsers(dest="features_command", metavar="COMMAND")
+    commands = features.add_subparsers(dest="features_command", metavar="COMMAND", required=True)
 
     extract = commands.add_parser(
         "extract",
@@ -67,7 +67,7 @@ def register(subparsers) -> None:
         help="check IBSI compliance against reference values",
         description="Image Biomarker Standardisation Initiative (IBSI) checks.",
     )
-    ibsi_commands = ibsi.add_subparsers(dest="ibsi_command", metavar="COMMAND")
+    ibsi_commands = ibsi.add_subparsers(dest="ibsi_command", metavar="COMMAND", required=True)
     compliance = ibsi_commands.add_parser(
         "compliance",
         help="fill in an IBSI 1 reference table",

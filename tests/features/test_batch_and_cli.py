@@ -349,3 +349,13 @@ def test_cli_ibsi_rejects_other_configuration(data_root, tmp_path, capsys, confi
     assert f"not for configuration {config!r}" in error
     assert "Traceback" not in error
     assert not out.exists()
+
+
+@pytest.mark.parametrize("group", ["features", "ibsi"])
+def test_cli_group_requires_subcommand(group, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([group])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert f"usage: radiogenomics {group} [-h] COMMAND" in error
+    assert "the following arguments are required: COMMAND" in error
