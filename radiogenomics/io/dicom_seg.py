@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from radiogenomics.io.dicom_series import FRAME_OF_REFERENCE_KEY
+from radiogenomics.io.dicom_series import FRAME_OF_REFERENCE_KEY, pydicom_reason
 from radiogenomics.io.exceptions import DicomError
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,11 @@ def _read_seg(path: str | Path):
         raise DicomError(f"DICOM SEG file not found: {path}")
     try:
         return hd.seg.segread(path)
-    except InvalidDicomError as error:
-        raise DicomError(f"{path} is not a DICOM file: {error}") from error
+    except (InvalidDicomError, EOFError) as error:
+        raise DicomError(
+            f"{path} is not a DICOM file ({pydicom_reason(error)}); pass the SEG file of the "
+            "series"
+        ) from error
     except (ValueError, AttributeError) as error:
         raise DicomError(f"{path} is not a readable DICOM Segmentation: {error}") from error
 

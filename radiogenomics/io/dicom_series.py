@@ -13,6 +13,7 @@ the series, frame of reference and modality stored as image metadata under their
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,11 +96,20 @@ def _iter_files(folder: Path) -> Iterable[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file())
 
 
+def pydicom_reason(error: Exception) -> str:
+    """Return pydicom's error message without its advice to call ``dcmread(force=True)``.
+
+    The command line has no such option, and forcing would read a file without the DICOM
+    preamble that is more likely not DICOM at all.
+    """
+    return re.sub(r"\s*Use force=True to force reading\.?", "", str(error)).strip()
+
+
 def _read_header(path: Path) -> pydicom.Dataset | None:
     try:
         return pydicom.dcmread(path, stop_before_pixels=True)
     except (InvalidDicomError, EOFError, OSError) as error:
-        logger.warning("Skipped %s: not a readable DICOM file (%s)", path, error)
+        logger.warning("Skipped %s: not a readable DICOM file (%s)", path, pydicom_reason(error))
         return None
 
 
@@ -431,8 +441,9 @@ def assemble_volume(report: SeriesReport, *, allow_missing_slices: bool = False,
         described = ", ".join(f"between {a:.2f} and {b:.2f} mm" for a, b in report.missing_slices)
         raise DicomError(
             f"series {report.series_uid} under {folder} is missing slices ({described} along "
-            f"the slice normal; step {report.slice_spacing:.3f} mm); fetch the series again or "
-            "pass allow_missing_slices=True to fill the gaps"
+            f"the slice normal; step {report.slice_spacing:.3f} mm); fetch the series again, or "
+            "fill the gaps with the series minimum (--allow-missing-slices of `radiogenomics "
+            "convert`, allow_missing_slices=True in Python)"
         )
 
     planes = [_read_plane(header.path) for header in headers]
@@ -463,8 +474,16 @@ def assemble_volume(report: SeriesReport, *, allow_missing_slices: bool = False,
 
 
 def _read_plane(path: Path) -> np.ndarray:
-    dataset = pydicom.dcmread(path)
-    stored = dataset.pixel_array
+    try:
+        dataset = pydicom.dcmread(path)
+        stored = dataset.pixel_array
+    except (InvalidDicomError, EOFError, OSError, ValueError, AttributeError) as error:
+        # pydicom raises ValueError for a pixel data element shorter than rows x columns x
+        # samples x bits, e.g. a file cut off during a download.
+        raise DicomError(
+            f"cannot read the pixel data of {path}: {pydicom_reason(error)}; the file is damaged "
+            "or incomplete, so fetch the series again or remove that slice"
+        ) from error
     slope = float(dataset.get("RescaleSlope", 1) or 1)
     intercept = float(dataset.get("RescaleIntercept", 0) or 0)
     if slope == 1 and intercept == 0:

@@ -42,6 +42,20 @@ SELECTION_COLUMNS = [
 ]
 
 
+# Columns of the index that write_manifest reads.
+MANIFEST_COLUMNS = [
+    "PatientID",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "Modality",
+    "instanceCount",
+    "series_size_MB",
+    "license_short_name",
+    "source_DOI",
+    "series_aws_url",
+]
+
+
 def index_paths() -> dict[str, Path]:
     """Return the parquet files of the installed ``idc-index-data`` package by table name."""
     try:
@@ -144,9 +158,14 @@ def select_series(
     if selection.empty:
         known = query("SELECT count(*) AS n FROM index WHERE collection_id = ?", [collection_id])
         if int(known["n"].iloc[0]) == 0:
+            import difflib
+
+            names = query("SELECT DISTINCT collection_id FROM index")["collection_id"]
+            close = difflib.get_close_matches(collection_id, names.dropna().tolist(), n=5)
             raise ArchiveError(
-                f"IDC index {index_version()} has no collection {collection_id!r}; list them "
-                "with query('SELECT DISTINCT collection_id FROM index')"
+                f"IDC index {index_version()} has no collection {collection_id!r} among its "
+                f"{names.nunique()} collections; closest names: {close or 'none'}. Use an IDC "
+                "collection id such as tcga_brca (images.collection in an archive cohort file)"
             )
     return selection
 
@@ -253,6 +272,13 @@ def write_manifest(
 
     if selection.empty:
         raise ArchiveError(f"the IDC selection for {name!r} is empty; nothing to write")
+    missing = [column for column in MANIFEST_COLUMNS if column not in selection.columns]
+    if missing:
+        raise ArchiveError(
+            f"the IDC selection for {name!r} lacks column(s) {missing} that the manifest "
+            f"needs; select them in the SQL (--sql), e.g. SELECT {', '.join(SELECTION_COLUMNS)} "
+            "FROM index WHERE ..."
+        )
     path = Path(path)
     series_path = path.with_name(f"{path.stem}.series.csv")
     sources = citations(selection)

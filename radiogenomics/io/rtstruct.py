@@ -17,7 +17,7 @@ import pandas as pd
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-from radiogenomics.io.dicom_series import FRAME_OF_REFERENCE_KEY
+from radiogenomics.io.dicom_series import FRAME_OF_REFERENCE_KEY, pydicom_reason
 from radiogenomics.io.exceptions import DicomError
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,11 @@ def _read_rtstruct(path: str | Path) -> pydicom.Dataset:
         raise DicomError(f"RTSTRUCT file not found: {path}")
     try:
         dataset = pydicom.dcmread(path)
-    except InvalidDicomError as error:
-        raise DicomError(f"{path} is not a DICOM file: {error}") from error
+    except (InvalidDicomError, EOFError) as error:
+        raise DicomError(
+            f"{path} is not a DICOM file ({pydicom_reason(error)}); pass the RTSTRUCT file of "
+            "the series"
+        ) from error
     if dataset.get("Modality") != "RTSTRUCT" or "StructureSetROISequence" not in dataset:
         raise DicomError(
             f"{path} is not an RT Structure Set (Modality {dataset.get('Modality')!r}); "

@@ -397,3 +397,35 @@ def test_dynamic_series_uneven_repeats(phantom, tmp_path):
     next(folder.glob("*_1.dcm")).unlink()
     with pytest.raises(DicomError, match="repeat \\[1, 2\\] times"):
         read_dynamic_series(folder)
+
+
+def test_truncated_slice_reported(series_copy, tmp_path, capsys):
+    damaged = _sorted_by_height(series_copy)[12]
+    damaged.write_bytes(damaged.read_bytes()[:2000])
+    out = tmp_path / "out"
+
+    code = main(["convert", str(series_copy), "--out", str(out)])
+
+    assert code == 1
+    error = capsys.readouterr().err
+    assert f"cannot read the pixel data of {damaged}" in error
+    assert "fetch the series again" in error
+    assert "Traceback" not in error
+    assert not out.exists()
+
+
+def test_missing_slice_message_names_flag(series_copy):
+    _sorted_by_height(series_copy)[30].unlink()
+    with pytest.raises(DicomError, match="--allow-missing-slices"):
+        read_dicom_series(series_copy)
+
+
+def test_rtstruct_text_file_message(ct_image, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not DICOM\n")
+
+    with pytest.raises(DicomError) as raised:
+        read_rtstruct(text, ct_image)
+
+    assert "is not a DICOM file" in str(raised.value)
+    assert "force=True" not in str(raised.value)

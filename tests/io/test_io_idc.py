@@ -77,3 +77,25 @@ def test_fetch_idc_command(tmp_path, capsys):
     assert code == 0
     assert "422 patients" in capsys.readouterr().out
     assert load_manifest(out).licence == "CC BY-NC 3.0"
+
+
+def test_unknown_collection_close_names():
+    with pytest.raises(ArchiveError) as raised:
+        idc.select_series("tcga_bcra")
+
+    message = str(raised.value)
+    assert "'tcga_brca'" in message
+    assert "query(" not in message
+
+
+def test_fetch_idc_sql_without_manifest_columns(tmp_path, capsys):
+    out = tmp_path / "x.yaml"
+
+    code = main(["fetch", "idc", "--sql", "SELECT 1 AS x", "--out", str(out)])
+
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "lacks column(s)" in error
+    assert "source_DOI" in error
+    assert "--sql" in error
+    assert not out.exists()
