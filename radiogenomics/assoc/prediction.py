@@ -97,7 +97,7 @@ class PredictionResult:
     table : pandas.DataFrame
         One row per task, model and scheme: ``task, model, scheme, n, n_pos, n_neg, auc,
         ci_low, ci_high, auc_sd_repeats, separated_folds, published_auc, published_source,
-        note``; ``note`` flags leave-one-out AUCs whose whole interval lies below 0.5.
+        note``; ``note`` flags AUCs whose whole interval lies below 0.5.
     comparison : pandas.DataFrame
         Paired DeLong tests between models for each task, on the leave-one-out scores and on
         the out-of-fold scores of the first k-fold repeat (``scheme`` column).
@@ -279,8 +279,9 @@ def _predict_task(features, label, task, reference, models, max_features, folds,
                 comparisons.append((task, scheme, first, second, auc_a, auc_b, z, p))
     for row in rows:
         row["note"] = ""
-        if row["scheme"] == "leave-one-out" and row["ci_high"] < 0.5:
-            row["note"] = ("below chance: leave-one-out scores of a weak predictor are biased "
-                           "against the held-out case's class; see the k-fold rows")
+        if row["ci_high"] < 0.5:
+            row["note"] = ("below chance: out-of-fold scores of a weak predictor are biased "
+                           "against the held-out cases' class, most under leave-one-out; read "
+                           "as no signal")
     messages.append((logging.INFO, f"prediction of {task} done ({len(y)} cases)"))
     return rows, comparisons, curves, messages

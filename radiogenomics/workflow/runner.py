@@ -263,8 +263,8 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int) -> RunResult
             "DeLong 95 % CIs; `published_auc` is the value reported for the same phenotypes. "
             "Leave-one-out AUCs of weak predictors can fall well below 0.5, because each "
             "held-out case shifts the training class balance against itself; the repeated "
-            "k-fold rows are less affected, and the `note` column flags leave-one-out AUCs "
-            "whose whole interval lies below 0.5.\n\n"
+            "k-fold rows are less affected. The `note` column of `prediction.csv` flags AUCs "
+            "whose whole interval lies below 0.5; read them as no signal.\n\n"
             + md.markdown_table(prediction.table.drop(columns=["published_source", "note"]))
             + "\n\nPaired DeLong tests of the models:\n\n"
             + md.markdown_table(prediction.comparison)
