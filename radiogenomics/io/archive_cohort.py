@@ -29,6 +29,7 @@ Each file is written atomically, so an interrupted run leaves no half-written ta
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,9 @@ def assemble_archive_cohort(
     spec : dict or path
         Archive cohort specification (see the module documentation) or its YAML file.
     out_dir : str or Path
-        Output folder; created if needed.
+        Output folder; created if needed. When the call fails, a folder that it created is
+        removed again unless it contains downloaded GDC files, which are kept so that a rerun
+        does not fetch them again.
     gdc_url, cbioportal_url : str, optional
         API roots overriding ``network`` in the specification and the public defaults.
     timeout, retries, backoff
@@ -101,7 +104,40 @@ def assemble_archive_cohort(
     if not isinstance(spec, dict):
         spec = load_archive_spec(spec)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    created = not out_dir.exists()
+    try:
+        return _assemble(spec, out_dir, gdc_url, cbioportal_url, timeout, retries, backoff)
+    except BaseException:
+        if created:
+            _remove_unless_downloads(out_dir)
+        raise
+
+
+def _remove_unless_downloads(out_dir: Path) -> None:
+    """Remove a folder made by a failed run, but keep one with downloaded files in it."""
+    if not out_dir.exists():
+        return
+    files = [path for path in out_dir.rglob("*") if path.is_file()]
+    if files:
+        logger.warning(
+            "Kept %d downloaded file(s) under %s so that a rerun resumes; delete the folder to "
+            "discard them",
+            len(files),
+            out_dir,
+        )
+        return
+    shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _assemble(
+    spec: dict,
+    out_dir: Path,
+    gdc_url: str | None,
+    cbioportal_url: str | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> ArchiveCohort:
     network = spec.get("network", {}) or {}
     client_options = {"timeout": timeout, "retries": retries, "backoff": backoff}
     dropped: list[dict] = []

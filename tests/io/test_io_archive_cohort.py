@@ -201,3 +201,43 @@ def test_archive_spec_unknown_section(tmp_path):
     path.write_text("images: {collection: tcga_brca}\nclinical: {}\n")
     with pytest.raises(ArchiveError, match="unknown section"):
         load_archive_spec(path)
+
+
+def test_failed_fetch_cohort_leaves_no_folder(archive_server, tmp_path, capsys):
+    archive_server.route(
+        "GET",
+        f"/html/studies/{STUDY}/clinical-attributes",
+        Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"}),
+    )
+    out = tmp_path / "out"
+
+    code = main(
+        [
+            "fetch",
+            "cohort",
+            str(WORKFLOW),
+            "--out",
+            str(out),
+            "--gdc-url",
+            f"{archive_server.url}/html",
+            "--cbioportal-url",
+            f"{archive_server.url}/html",
+            "--retries",
+            "0",
+        ]
+    )
+
+    assert code == 1
+    assert "returned invalid JSON" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_failed_cohort_keeps_existing_folder(archives, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    options = run_options(archives) | {"gdc_url": f"{archives.url}/missing"}
+
+    with pytest.raises(ArchiveError, match="HTTP 404"):
+        assemble_archive_cohort(WORKFLOW, out, **options)
+
+    assert out.is_dir()
