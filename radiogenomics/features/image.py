@@ -203,7 +203,9 @@ def select_label(mask: Volume, label: int | None = None) -> Volume:
     if label is None:
         if len(labels) > 1:
             raise ImageError(
-                f"the mask contains several labels {labels}; choose one with label=..."
+                f"the mask contains several labels {labels}; choose one with the label "
+                "setting (Python label=1, a label column in the cases table of features "
+                "extract, or --label of ibsi compliance)"
             )
         label = labels[0]
     elif label not in labels:
@@ -251,8 +253,10 @@ def check_geometry(
     if not resample_mask:
         raise ImageError(
             "the mask does not lie on the image grid (tolerance "
-            f"{tolerance} mm): {'; '.join(problems)}. Resample the mask with "
-            "resample_mask=True or raise geometry_tolerance if the difference is rounding"
+            f"{tolerance} mm): {'; '.join(problems)}. Resample the mask onto the image grid "
+            "with the setting resample_mask (Python resample_mask=True, settings file "
+            "'resample_mask: true'), or raise the setting geometry_tolerance in mm (settings "
+            "file 'geometry_tolerance: 0.01') if the difference is rounding"
         )
     logger.warning("resampling the mask onto the image grid: %s", "; ".join(problems))
     return resample_to(mask, image)

@@ -117,7 +117,8 @@ def _handle_nan(image: Volume, mask: Volume, policy: str) -> tuple[Volume, Volum
     if policy == "raise":
         raise ImageError(
             f"the image contains {int(missing.sum())} NaN voxels ({inside} inside the mask); "
-            "replace them, or set nan_policy='exclude' to drop them from the ROI"
+            "replace them, or drop them from the ROI with the setting nan_policy (Python "
+            "nan_policy='exclude', settings file 'nan_policy: exclude')"
         )
     keep = mask.array & ~missing
     if not keep.any():

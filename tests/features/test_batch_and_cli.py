@@ -359,3 +359,36 @@ def test_cli_group_requires_subcommand(group, capsys):
     error = capsys.readouterr().err
     assert f"usage: radiogenomics {group} [-h] COMMAND" in error
     assert "the following arguments are required: COMMAND" in error
+
+
+def test_cli_errors_name_settings_file_keys(data_root, tmp_path):
+    import numpy as np
+    import SimpleITK as sitk
+
+    phantom = data_root / "ibsi" / "ibsi_1_digital_phantom" / "nifti"
+    brain = data_root / "pyradiomics"
+    image = sitk.ReadImage(str(phantom / "image" / "phantom.nii.gz"))
+    two_labels = sitk.GetArrayFromImage(image) * 0
+    two_labels[1, 2, 2] = 1
+    two_labels[2, 2, 2] = 2
+    labelled = sitk.GetImageFromArray(two_labels.astype(np.int16))
+    labelled.CopyInformation(image)
+    sitk.WriteImage(labelled, str(tmp_path / "two_labels.nii.gz"))
+    with_nan = sitk.Cast(image, sitk.sitkFloat32)
+    with_nan[2, 2, 1] = float("nan")
+    sitk.WriteImage(with_nan, str(tmp_path / "nan.nrrd"))
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "id,image,mask\n"
+        f"two_labels,{phantom / 'image' / 'phantom.nii.gz'},two_labels.nii.gz\n"
+        f"off_grid,{brain / 'brain1_image.nrrd'},{phantom / 'mask' / 'mask.nii.gz'}\n"
+        f"nan_voxel,nan.nrrd,{phantom / 'mask' / 'mask.nii.gz'}\n"
+    )
+    out = tmp_path / "features.parquet"
+    code = main(["features", "extract", "--cases", str(cases), "--out", str(out), "--no-progress"])
+    assert code == 1
+    errors = pd.read_csv(tmp_path / "features.parquet.errors.csv").set_index("id")["error"]
+    assert "a label column in the cases table" in errors["two_labels"]
+    assert "settings file 'resample_mask: true'" in errors["off_grid"]
+    assert "settings file 'geometry_tolerance: 0.01'" in errors["off_grid"]
+    assert "settings file 'nan_policy: exclude'" in errors["nan_voxel"]
