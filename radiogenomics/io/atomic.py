@@ -46,19 +46,41 @@ def atomic_file(target: str | Path) -> Iterator[Path]:
 def atomic_folder(target: str | Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``target`` and rename it to ``target`` on success.
 
-    An existing ``target`` is replaced only after the new folder is complete. The temporary
-    folder is removed when the block raises.
+    An existing ``target`` is replaced only after the new folder is complete: it is renamed
+    aside, the new folder takes its name, and only then is the old one deleted. The temporary
+    folder is removed when the block raises. The caller decides whether ``target`` may be
+    replaced at all.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(
         tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX)
     )
+    # mkdtemp creates the folder for the owner only; apply the usual umask instead.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o777 & ~umask)
     try:
         yield temporary
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(temporary, target)
+        _swap_in(temporary, target)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+def _swap_in(temporary: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(temporary, target)
+        return
+    old = Path(
+        tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old.", suffix=PARTIAL_SUFFIX)
+    )
+    aside = old / target.name
+    os.replace(target, aside)
+    try:
+        os.replace(temporary, target)
+    except BaseException:
+        os.replace(aside, target)
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -39,6 +39,12 @@ def _register_convert(subparsers) -> None:
         action="store_true",
         help="fill missing slices with the series minimum instead of stopping",
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out folder that contains only an earlier convert output "
+        "(image.nii.gz, mask_*.nii.gz); the new files replace the folder whole",
+    )
     parser.set_defaults(handler=_run_convert)
 
 
@@ -52,6 +58,7 @@ def _run_convert(args: argparse.Namespace) -> int:
         seg=args.seg,
         series_uid=args.series_uid,
         allow_missing_slices=args.allow_missing_slices,
+        overwrite=args.overwrite,
     )
     for path in written:
         print(path)

@@ -1,4 +1,4 @@
-"""Errors raised by the archive clients and the DICOM readers.
+"""Errors raised by the archive clients, the DICOM readers and the convert command.
 
 Each one is a :class:`radiogenomics.errors.RadiogenomicsError`, so the command line prints its
 message without a traceback.
@@ -15,6 +15,10 @@ class DicomError(RadiogenomicsError):
 
 class ArchiveError(RadiogenomicsError):
     """An archive request failed, timed out or returned an incomplete or invalid response."""
+
+
+class OutputExistsError(RadiogenomicsError):
+    """The output path exists and may not be replaced as requested."""
 
 
 class DownloadError(ArchiveError):

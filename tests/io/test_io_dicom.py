@@ -429,3 +429,71 @@ def test_rtstruct_text_file_message(ct_image, tmp_path):
 
     assert "is not a DICOM file" in str(raised.value)
     assert "force=True" not in str(raised.value)
+
+
+def convert_args(phantom, out, *extra):
+    return ["convert", str(phantom / "dicom" / "image"), "--out", str(out), *extra]
+
+
+def test_convert_existing_folder_rejected(phantom, tmp_path, capsys):
+    out = tmp_path / "converted"
+    out.mkdir()
+    (out / "mask_GTV-1.nii.gz").write_bytes(b"earlier mask")
+
+    code = main(convert_args(phantom, out))
+
+    assert code == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["mask_GTV-1.nii.gz"]
+
+
+def test_convert_overwrite_drops_stale_masks(phantom, tmp_path, nifti_image):
+    out = tmp_path / "converted"
+    rtstruct = str(phantom / "dicom" / "mask" / "DCM_RS_00060.dcm")
+    assert main(convert_args(phantom, out, "--rtstruct", rtstruct)) == 0
+
+    code = main(convert_args(phantom, out, "--overwrite"))
+
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["image.nii.gz"]
+    image = sitk.ReadImage(str(out / "image.nii.gz"))
+    assert np.array_equal(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(nifti_image))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["converted"]
+
+
+def test_convert_overwrite_keeps_other_files(phantom, tmp_path, capsys):
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "image.nii.gz").write_bytes(b"earlier image")
+    (out / "notes.txt").write_text("my notes")
+
+    code = main(convert_args(phantom, out, "--overwrite"))
+
+    assert code == 1
+    assert "'notes.txt'" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "my notes"
+    assert (out / "image.nii.gz").read_bytes() == b"earlier image"
+
+
+def test_convert_out_is_file_rejected(phantom, tmp_path, capsys):
+    out = tmp_path / "out.nii.gz"
+    out.write_bytes(b"a file")
+
+    code = main(convert_args(phantom, out))
+
+    assert code == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert out.read_bytes() == b"a file"
+
+
+def test_convert_failure_keeps_earlier_output(series_copy, tmp_path):
+    out = tmp_path / "converted"
+    out.mkdir()
+    (out / "image.nii.gz").write_bytes(b"earlier image")
+    _sorted_by_height(series_copy)[30].unlink()
+
+    code = main(["convert", str(series_copy), "--out", str(out), "--overwrite"])
+
+    assert code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["converted", "series"]
+    assert (out / "image.nii.gz").read_bytes() == b"earlier image"
