@@ -151,10 +151,9 @@ class Settings:
             )
 
         if self.resampled_spacing is not None:
+            triple = _as_triple(self.resampled_spacing)
             try:
-                spacing = tuple(
-                    None if s is None else float(s) for s in _as_triple(self.resampled_spacing)
-                )
+                spacing = tuple(None if s is None else float(s) for s in triple)
             except (TypeError, ValueError):
                 raise SettingsError(
                     "resampled_spacing must contain numbers in mm (null keeps an axis), got "
@@ -281,7 +280,7 @@ class Settings:
             if name in values and isinstance(values[name], list):
                 values[name] = tuple(values[name])
         for name in ("resampled_spacing", "resegment_range"):
-            if values.get(name) is not None:
+            if isinstance(values.get(name), list):
                 values[name] = tuple(values[name])
         return cls(**values)
 
@@ -310,12 +309,15 @@ class Settings:
             ) from None
         if not isinstance(values, dict):
             raise SettingsError(f"settings file {path} must hold a mapping of setting: value")
-        preset = values.pop("ibsi", None)
-        if preset is not None:
-            merged = cls.ibsi(str(preset)).to_dict()
-            merged.update(values)
-            values = merged
-        return cls.from_dict(values)
+        try:
+            preset = values.pop("ibsi", None)
+            if preset is not None:
+                merged = cls.ibsi(str(preset)).to_dict()
+                merged.update(values)
+                values = merged
+            return cls.from_dict(values)
+        except SettingsError as error:
+            raise SettingsError(f"settings file {path}: {error}") from None
 
     @classmethod
     def ibsi(cls, configuration: str) -> Settings:
@@ -426,6 +428,10 @@ def _as_range(value) -> tuple[float | None, float | None]:
 def _as_triple(value):
     if isinstance(value, (int, float)):
         return (value, value, value)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise SettingsError(
+            f"resampled_spacing must be a number or 3 values (x, y, z) in mm, got {value!r}"
+        )
     value = tuple(value)
     if len(value) != 3:
         raise SettingsError(f"resampled_spacing needs 3 values (x, y, z) in mm, got {value}")

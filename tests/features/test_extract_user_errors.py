@@ -102,6 +102,8 @@ def test_jobs_zero_leaves_nothing(work, phantom_paths, capsys):
         ("resample_mask: maybe\n", "resample_mask must be true or false, got 'maybe'"),
         ("resegment_range: [-500]\n", "resegment_range must be a pair"),
         ("resampled_spacing: [two, 2, 2]\n", "resampled_spacing must contain numbers"),
+        ("resampled_spacing: [1, 1]\n", "resampled_spacing needs 3 values (x, y, z)"),
+        ("resampled_spacing: fine\n", "resampled_spacing must be a number or 3 values"),
     ],
 )
 def test_bad_settings_file(work, phantom_paths, capsys, text, expected):
@@ -113,6 +115,7 @@ def test_bad_settings_file(work, phantom_paths, capsys, text, expected):
     assert _extract(work, cases, "--settings", str(settings)) == 1
     line = _error_line(capsys)
     assert expected in line
+    assert f"settings file {settings}" in line
     assert _leftovers(work, "cases.csv", "settings.yaml") == []
 
 
