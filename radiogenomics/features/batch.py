@@ -362,7 +362,8 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
         Output table, ``.parquet`` (settings and version in the file metadata) or ``.csv``
         (with a ``.json`` sidecar).
     n_jobs : int
-        Worker processes (joblib); ``-1`` uses every core.
+        Worker processes (joblib); ``-1`` uses every core and 0 raises
+        :class:`~radiogenomics.errors.RadiogenomicsError`.
     errors_out : path, optional
         Errors table; defaults to ``<out>.errors.csv``. Written only when a case fails.
     progress : bool

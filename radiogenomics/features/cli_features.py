@@ -19,12 +19,16 @@ def register(subparsers) -> None:
     extract = commands.add_parser(
         "extract",
         help="extract features of many cases into one table",
-        description="Extract features of every case of a cases table in parallel. Finished "
-        "cases are kept on a rerun with the same settings; failing cases go to "
-        "OUT.errors.csv and the batch goes on.",
+        description="Extract features of every case of a cases table in parallel. A rerun "
+        "with the same settings and package version keeps each finished case whose image, "
+        "mask and label are unchanged (path, size and modification time), also after an "
+        "interruption. Failing cases go to OUT.errors.csv and the batch goes on.",
     )
     extract.add_argument(
-        "--cases", required=True, help="CSV with columns id,image,mask and optionally label"
+        "--cases",
+        required=True,
+        help="CSV with columns id,image,mask and optionally label (integer mask label); "
+        "relative paths start from the folder of the CSV",
     )
     extract.add_argument(
         "--settings",
