@@ -88,6 +88,16 @@ class HttpClient:
             raise ArchiveError(f"timeout must be positive seconds, got {timeout!r}")
         if retries < 0:
             raise ArchiveError(f"retries must be 0 or more, got {retries!r}")
+        try:
+            parts = urllib3.util.parse_url(base_url)
+        except (urllib3.exceptions.LocationParseError, TypeError):
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.host:
+            raise ArchiveError(
+                f"API root URL {base_url!r} is invalid; give an http:// or https:// URL with a "
+                "host, e.g. https://api.gdc.cancer.gov (--base-url, or --gdc-url and "
+                "--cbioportal-url of fetch cohort)"
+            )
         self.base_url = base_url.rstrip("/")
         self.timeout = float(timeout)
         self.retries = int(retries)

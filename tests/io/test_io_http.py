@@ -123,3 +123,22 @@ def test_fetch_help_explains_timeout(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "whole JSON response" in help_text
     assert f"below {MIN_DOWNLOAD_RATE} bytes/s" in help_text
+
+
+@pytest.mark.parametrize("base_url", ["notaurl", "ftp://127.0.0.1/api", "http://"])
+def test_invalid_base_url_rejected(base_url):
+    with pytest.raises(ArchiveError, match="--base-url"):
+        HttpClient(base_url)
+
+
+def test_fetch_gdc_invalid_base_url(tmp_path, capsys):
+    out = tmp_path / "clinical.csv"
+
+    code = main(
+        ["fetch", "gdc", "clinical", "--project", "TCGA-BRCA", "--out", str(out)]
+        + ["--base-url", "notaurl"]
+    )
+
+    assert code == 1
+    assert "API root URL 'notaurl' is invalid" in capsys.readouterr().err
+    assert not out.exists()
