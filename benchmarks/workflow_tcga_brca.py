@@ -52,7 +52,7 @@ def time_cli_run(repeats: int) -> tuple[float, float]:
 
 
 def statsmodels_loop(features: pd.DataFrame, labels: pd.DataFrame, size: pd.Series):
-    """Fit ``phenotype ~ label + log(size)`` once per binary label and phenotype."""
+    """Fit ``phenotype ~ label + log(size)`` once per label and phenotype."""
     p_values = {}
     log_size = np.log(size).rename("log_size")
     for label in labels.columns:
@@ -81,9 +81,9 @@ def main() -> None:
     from radiogenomics.io.cohort import build_cohort
 
     cohort = build_cohort(yaml.safe_load(WORKFLOW.read_text())["cohort"])
-    binary = [c for c in cohort.labels.columns
+    numeric = [c for c in cohort.labels.columns
               if not isinstance(cohort.labels[c].dtype, pd.CategoricalDtype)]
-    labels = cohort.labels[binary]
+    labels = cohort.labels[numeric]
     size = cohort.features[cohort.size_feature]
 
     ours_s, ours = best_time(
@@ -97,8 +97,8 @@ def main() -> None:
 
     print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, {platform.platform()}")
-    print(f"Tests: {len(binary)} binary labels x {cohort.features.shape[1]} phenotypes = "
-          f"{len(loop)} size-controlled OLS fits\n")
+    print(f"Tests: {len(numeric)} binary and continuous labels x "
+          f"{cohort.features.shape[1]} phenotypes = {len(loop)} size-controlled OLS fits\n")
     print("| measure | this package | statsmodels loop | ratio |")
     print("|---|---|---|---|")
     print(f"| association step, best of {args.repeats} | {ours_s:.3f} s | {loop_s:.3f} s | "
