@@ -175,6 +175,9 @@ class HttpClient:
 
         A body that is cut off, stalls, or is still arriving ``timeout`` seconds after the
         request was sent counts as a failed attempt and is retried with backoff.
+
+        NOTE: the elapsed time is checked only while the body is read, so a server that
+        trickles its status line and headers is bounded by the per-read timeout alone.
         """
         url = self.url(path)
         for attempt in range(self.retries + 1):

@@ -241,3 +241,15 @@ def test_failed_cohort_keeps_existing_folder(archives, tmp_path):
         assemble_archive_cohort(WORKFLOW, out, **options)
 
     assert out.is_dir()
+
+
+def test_failed_cohort_keeps_downloads(archives, tmp_path):
+    archives.route("GET", "/gdc/data/file-2", Reply(404, b"no such file"))
+    out = tmp_path / "out"
+
+    with pytest.raises(ArchiveError, match="HTTP 404"):
+        assemble_archive_cohort(WORKFLOW, out, **run_options(archives))
+
+    kept = sorted(path.name for path in out.rglob("*") if path.is_file())
+    assert kept == ["file-0.tsv", "file-1.tsv"]
+    assert not (out / "cohort.csv").exists()
