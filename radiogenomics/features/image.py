@@ -160,9 +160,45 @@ def _read_path(path: Path):
         reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path), series[0]))
         return reader.Execute()
     try:
-        return sitk.ReadImage(str(path))
+        image = sitk.ReadImage(str(path))
     except RuntimeError as error:
         raise ImageError(f"cannot read image {path}: {error}") from error
+    if path.name.lower().endswith((".nii", ".nii.gz")):
+        image = _restore_non_finite(image, path)
+    return image
+
+
+def _restore_non_finite(image, path: Path):
+    """Put back the NaN and infinite voxels that ITK's NIfTI reader replaces with 0.
+
+    The NIfTI reader of ITK 5 (seen with SimpleITK 2.5.7) zeroes every non-finite float
+    voxel. ITK pull request 6683 fixes this for ITK 6. nibabel reads the stored values.
+    """
+    import nibabel
+    import SimpleITK as sitk
+
+    if image.GetPixelID() not in (sitk.sitkFloat32, sitk.sitkFloat64):
+        return image
+    # nibabel orders axes (x, y, z), the reverse of SimpleITK's numpy order.
+    stored = np.asanyarray(nibabel.load(str(path)).dataobj).T
+    non_finite = ~np.isfinite(stored)
+    if not non_finite.any():
+        return image
+    array = sitk.GetArrayFromImage(image)
+    if array.shape != stored.shape:
+        logger.warning(
+            "%s has %d non-finite voxels that SimpleITK reads as 0, but nibabel gives shape %s "
+            "and SimpleITK %s, so they stay 0",
+            path,
+            int(non_finite.sum()),
+            stored.shape,
+            array.shape,
+        )
+        return image
+    array[non_finite] = stored[non_finite]
+    restored = sitk.GetImageFromArray(array)
+    restored.CopyInformation(image)
+    return restored
 
 
 def select_label(mask: Volume, label: int | None = None) -> Volume:

@@ -110,6 +110,11 @@ def _image_diagnostics(suffix: str, array: np.ndarray, spacing) -> dict:
 def _handle_nan(image: Volume, mask: Volume, policy: str) -> tuple[Volume, Volume]:
     if not np.issubdtype(image.array.dtype, np.floating):
         return image, mask
+    infinite = int(np.isinf(image.array).sum())
+    if infinite:
+        raise ImageError(
+            f"the image contains {infinite} infinite voxels; replace them with finite values"
+        )
     missing = np.isnan(image.array)
     if not missing.any():
         return image, mask

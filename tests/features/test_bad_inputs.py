@@ -149,3 +149,34 @@ def test_resegmentation_range_outside_roi(phantom):
     image, mask = phantom
     with pytest.raises(ExtractionError, match=r"intensities run from 1 to 6"):
         extract(image, mask, dict(SETTINGS, resegment_range=(100, 200)))
+
+
+@pytest.mark.parametrize("suffix", [".nii.gz", ".nii", ".nrrd"])
+def test_nan_voxel_survives_file_reading(phantom, tmp_path, suffix):
+    # SimpleITK 2.5.7 (ITK 5) reads every NaN of a NIfTI file as 0, which would hide the
+    # NaN from nan_policy.
+    import SimpleITK as sitk
+
+    image, mask = phantom
+    values = image.array.astype(np.float32)
+    values[1, 2, 2] = np.nan
+    written = sitk.GetImageFromArray(values)
+    written.SetSpacing(image.spacing[::-1])
+    written.SetOrigin(image.origin)
+    written.SetDirection(image.direction)
+    path = tmp_path / f"nan{suffix}"
+    sitk.WriteImage(written, str(path))
+
+    stored = read_volume(path)
+    assert np.isnan(stored.array[1, 2, 2])
+    assert np.isnan(stored.array).sum() == 1
+    with pytest.raises(ImageError, match="contains 1 NaN voxels"):
+        extract(path, mask, SETTINGS)
+
+
+def test_infinite_voxel_rejected(phantom):
+    image, mask = phantom
+    values = image.array.astype(np.float32)
+    values[1, 2, 2] = np.inf
+    with pytest.raises(ImageError, match="contains 1 infinite voxels"):
+        extract(_with_array(image, values), mask, dict(SETTINGS, nan_policy="exclude"))
