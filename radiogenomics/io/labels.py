@@ -37,6 +37,11 @@ def _key(value) -> str | None:
     return str(int(number)) if number.is_integer() else text
 
 
+def _require_column(label: str, column: str, table: pd.DataFrame) -> None:
+    if column not in table.columns:
+        raise TableError(f"label {label!r} needs column {column!r}, which the cohort lacks")
+
+
 def _as_keys(values) -> set[str]:
     return {_key(value) for value in values}
 
@@ -76,10 +81,7 @@ class BinaryLabel:
 
     def encode(self, table: pd.DataFrame) -> pd.Series:
         """Return the coded label (1.0, 0.0 or NaN) for every row of ``table``."""
-        if self.column not in table.columns:
-            raise TableError(
-                f"label {self.name!r} needs column {self.column!r}, which the cohort lacks"
-            )
+        _require_column(self.name, self.column, table)
         keys = _value_keys(table[self.column])
         positive, negative = _as_keys(self.positive), _as_keys(self.negative)
         absent = sorted((positive | negative) - set(keys.dropna()))
@@ -125,10 +127,7 @@ class CategoricalLabel:
 
     def encode(self, table: pd.DataFrame) -> pd.Series:
         """Return the label as a pandas categorical with the declared levels."""
-        if self.column not in table.columns:
-            raise TableError(
-                f"label {self.name!r} needs column {self.column!r}, which the cohort lacks"
-            )
+        _require_column(self.name, self.column, table)
         levels = [str(level) for level in self.levels]
         keys = _value_keys(table[self.column])
         unexpected = sorted(set(keys.dropna()) - set(levels))
@@ -169,10 +168,7 @@ class ContinuousLabel:
 
     def encode(self, table: pd.DataFrame) -> pd.Series:
         """Return the column as floats; text that is not a number raises an error."""
-        if self.column not in table.columns:
-            raise TableError(
-                f"label {self.name!r} needs column {self.column!r}, which the cohort lacks"
-            )
+        _require_column(self.name, self.column, table)
         values = pd.to_numeric(table[self.column], errors="coerce")
         bad = table[self.column][values.isna() & table[self.column].notna()]
         if len(bad):
