@@ -159,46 +159,43 @@ def _read_path(path: Path):
             )
         reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(path), series[0]))
         return reader.Execute()
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(path))
     try:
-        image = sitk.ReadImage(str(path))
+        reader.ReadImageInformation()
+        is_float = reader.GetPixelID() in (sitk.sitkFloat32, sitk.sitkFloat64)
+        if path.name.lower().endswith((".nii", ".nii.gz")) and is_float:
+            return _read_float_nifti(reader, path)
+        return reader.Execute()
     except RuntimeError as error:
         raise ImageError(f"cannot read image {path}: {error}") from error
-    if path.name.lower().endswith((".nii", ".nii.gz")):
-        image = _restore_non_finite(image, path)
-    return image
 
 
-def _restore_non_finite(image, path: Path):
-    """Put back the NaN and infinite voxels that ITK's NIfTI reader replaces with 0.
+def _read_float_nifti(reader, path: Path):
+    """Read a float NIfTI image with its NaN and infinite voxels kept.
 
     The NIfTI reader of ITK 5 (seen with SimpleITK 2.5.7) zeroes every non-finite float
-    voxel. ITK pull request 6683 fixes this for ITK 6. nibabel reads the stored values.
+    voxel; ITK pull request 6683 fixes this for ITK 6. So the voxels come from nibabel,
+    and the geometry from ITK's reading of the header, which is read only once.
     """
     import nibabel
     import SimpleITK as sitk
 
-    if image.GetPixelID() not in (sitk.sitkFloat32, sitk.sitkFloat64):
-        return image
     # nibabel orders axes (x, y, z), the reverse of SimpleITK's numpy order.
     stored = np.asanyarray(nibabel.load(str(path)).dataobj).T
-    non_finite = ~np.isfinite(stored)
-    if not non_finite.any():
-        return image
-    array = sitk.GetArrayFromImage(image)
-    if array.shape != stored.shape:
+    expected = tuple(reversed(reader.GetSize()))
+    if stored.shape != expected:
         logger.warning(
-            "%s has %d non-finite voxels that SimpleITK reads as 0, but nibabel gives shape %s "
-            "and SimpleITK %s, so they stay 0",
-            path,
-            int(non_finite.sum()),
-            stored.shape,
-            array.shape,
+            "%s: nibabel gives shape %s and SimpleITK %s, so it is read by SimpleITK, which "
+            "turns NaN and infinite voxels into 0", path, stored.shape, expected,
         )
-        return image
-    array[non_finite] = stored[non_finite]
-    restored = sitk.GetImageFromArray(array)
-    restored.CopyInformation(image)
-    return restored
+        return reader.Execute()
+    dtype = np.float32 if reader.GetPixelID() == sitk.sitkFloat32 else np.float64
+    image = sitk.GetImageFromArray(np.ascontiguousarray(stored, dtype=dtype))
+    image.SetSpacing(reader.GetSpacing())
+    image.SetOrigin(reader.GetOrigin())
+    image.SetDirection(reader.GetDirection())
+    return image
 
 
 def select_label(mask: Volume, label: int | None = None) -> Volume:
