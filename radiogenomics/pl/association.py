@@ -38,15 +38,18 @@ def volcano(table: pd.DataFrame, label: str, alpha: float = 0.05, annotate: int 
     hit = rows["q"] < alpha
     ax.scatter(x[~hit], y[~hit], s=14, color="0.6", label=f"q >= {alpha}")
     ax.scatter(x[hit], y[hit], s=18, color="C3", label=f"q < {alpha}")
-    # Alternate the label offsets so that neighbouring points do not print on each other.
-    for rank, (_, row) in enumerate(rows.nsmallest(annotate, "p").iterrows()):
+    # Names go in an evenly spaced column right of the axes, in the order of their points'
+    # heights, so that close points never print their names on each other.
+    top = rows.nsmallest(annotate, "p").sort_values("p", ascending=False)
+    for rank, (_, row) in enumerate(top.iterrows()):
         ax.annotate(
             row["feature"],
             (row["f"] if is_factor else row["beta_std"], -np.log10(row["p"])),
+            xytext=(1.04, 0.1 + 0.8 * (rank + 0.5) / max(len(top), 1)),
+            textcoords="axes fraction",
             fontsize=6,
-            xytext=(4, 6 - 7 * (rank % 3)),
-            textcoords="offset points",
-            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.5"},
+            va="center",
+            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.6"},
         )
     ax.axhline(-np.log10(0.05), color="0.8", lw=0.8, ls="--")
     ax.set_xlabel("F statistic" if is_factor else "standardised effect (SD per unit label)")
