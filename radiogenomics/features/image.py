@@ -171,18 +171,71 @@ def _read_path(path: Path):
         raise ImageError(f"cannot read image {path}: {error}") from error
 
 
+# NIfTI-1 header fields (byte offset, struct format): dim, datatype, vox_offset, scl_slope,
+# scl_inter. Source: the NIfTI-1 header definition, nifti1.h (NIfTI DFWG, 2004).
+_NIFTI1_FIELDS = {"dim": (40, "8h"), "datatype": (70, "h"), "vox_offset": (108, "f"),
+                  "scl_slope": (112, "f"), "scl_inter": (116, "f")}
+_NIFTI1_FLOATS = {16: "f4", 64: "f8"}
+
+
+def _read_nifti1_floats(path: Path) -> np.ndarray | None:
+    """Return the voxels of a single-file NIfTI-1 float image in (z, y, x) order.
+
+    Returns ``None`` for any other layout (NIfTI-2, integer data, more than three
+    dimensions), which the caller then reads with nibabel. Reading the few header fields
+    here avoids importing nibabel, which adds about 30 MB to every process.
+    """
+    import gzip
+    import struct
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        content = handle.read()
+    if len(content) < 352:
+        return None
+    for order in ("<", ">"):
+        if struct.unpack(f"{order}i", content[:4])[0] == 348:
+            break
+    else:
+        return None
+    fields = {name: struct.unpack_from(order + fmt, content, offset)
+              for name, (offset, fmt) in _NIFTI1_FIELDS.items()}
+    dim = fields["dim"]
+    if dim[0] > 3 and any(size > 1 for size in dim[4:dim[0] + 1]):
+        return None
+    if fields["datatype"][0] not in _NIFTI1_FLOATS:
+        return None
+    shape = tuple(max(size, 1) for size in dim[1:4])
+    dtype = np.dtype(order + _NIFTI1_FLOATS[fields["datatype"][0]])
+    count = int(np.prod(shape))
+    offset = int(fields["vox_offset"][0])
+    if offset + count * dtype.itemsize > len(content):
+        return None
+    # NIfTI stores x fastest, so C order with reversed dimensions is (z, y, x).
+    voxels = np.frombuffer(content, dtype=dtype, count=count, offset=offset)
+    voxels = voxels.reshape(shape[::-1]).astype(dtype.newbyteorder("="))
+    slope, intercept = fields["scl_slope"][0], fields["scl_inter"][0]
+    if slope not in (0.0, 1.0) or intercept != 0.0:
+        voxels = voxels * slope + intercept
+    return voxels
+
+
 def _read_float_nifti(reader, path: Path):
     """Read a float NIfTI image with its NaN and infinite voxels kept.
 
     The NIfTI reader of ITK 5 (seen with SimpleITK 2.5.7) zeroes every non-finite float
-    voxel; ITK pull request 6683 fixes this for ITK 6. So the voxels come from nibabel,
-    and the geometry from ITK's reading of the header, which is read only once.
+    voxel; ITK pull request 6683 fixes this for ITK 6. So the voxels are read here (or by
+    nibabel for layouts this reader does not handle), and the geometry comes from ITK's
+    reading of the header.
     """
-    import nibabel
     import SimpleITK as sitk
 
-    # nibabel orders axes (x, y, z), the reverse of SimpleITK's numpy order.
-    stored = np.asanyarray(nibabel.load(str(path)).dataobj).T
+    stored = _read_nifti1_floats(path)
+    if stored is None:
+        import nibabel
+
+        # nibabel orders axes (x, y, z), the reverse of SimpleITK's numpy order.
+        stored = np.asanyarray(nibabel.load(str(path)).dataobj).T
     expected = tuple(reversed(reader.GetSize()))
     if stored.shape != expected:
         logger.warning(
