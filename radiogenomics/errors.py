@@ -10,7 +10,7 @@ class DatasetError(RadiogenomicsError):
 
 
 class TableError(RadiogenomicsError):
-    """A table lacks a column, repeats an identifier or holds values of the wrong type."""
+    """A table lacks a column, repeats an identifier or contains values of the wrong type."""
 
 
 class WorkflowError(RadiogenomicsError):

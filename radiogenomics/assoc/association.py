@@ -35,7 +35,7 @@ class AssociationResult:
     table : pandas.DataFrame
         One row per label and phenotype with columns ``label, feature, test, n, beta, se,
         t, f, df, p, q, p_without_size, beta_std``. ``beta`` is in phenotype units per unit
-        of the label (positive class minus negative class for binary labels); ``beta_std``
+        of the label (positive class minus negative class for binary labels). ``beta_std``
         divides it by the phenotype's standard deviation in the fitted sample. ``f`` is set
         for factor labels, whose ``beta``, ``se`` and ``t`` are missing.
     skipped : pandas.DataFrame

@@ -31,9 +31,10 @@ def adjust_pvalues(pvalues, method: str = "fdr_bh", storey_lambda: float = 0.5):
     method : {'fdr_bh', 'fdr_by', 'holm', 'bonferroni', 'qvalue'}, default 'fdr_bh'
         Benjamini-Hochberg (1995) and Benjamini-Yekutieli (2001) false discovery rate,
         Holm (1979) and Bonferroni family-wise error rate, all through
-        :func:`statsmodels.stats.multitest.multipletests`; or Storey's q-value (Storey,
-        J R Stat Soc B 64:479-498, 2002), the BH values scaled by the estimated proportion of
-        true null hypotheses ``pi0 = #{p > lambda} / (m (1 - lambda))``, capped at 1.
+        :func:`statsmodels.stats.multitest.multipletests`. ``'qvalue'`` is Storey's q-value
+        (Storey, J R Stat Soc B 64:479-498, 2002): the BH values scaled by the estimated
+        proportion of true null hypotheses ``pi0 = #{p > lambda} / (m (1 - lambda))``,
+        capped at 1.
     storey_lambda : float, default 0.5
         The tuning value ``lambda`` of the ``pi0`` estimate, used by ``'qvalue'`` only.
 

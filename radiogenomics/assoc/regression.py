@@ -11,8 +11,8 @@ Methods, 2004, section 2.4).
 Rank deficiency is handled in two places:
 
 * covariates that are linear combinations of others (for example volume in mm^3 and in cm^3
-  after a log transform, which differ by a constant) are reduced to an independent set; the
-  fit, residual degrees of freedom and p-values are those of the full-rank model;
+  after a log transform, which differ by a constant) are reduced to an independent set. The
+  fit, residual degrees of freedom and p-values are then those of the full-rank model.
 * tested columns that are linear combinations of the covariates (a label constant within the
   sample, or equal to a covariate) raise :class:`RankDeficientError`, because no p-value
   exists for them.
@@ -42,8 +42,8 @@ class RankDeficientError(RadiogenomicsError):
 def independent_columns(matrix: np.ndarray, tolerance: float = RANK_TOLERANCE) -> np.ndarray:
     """Return the indices of a maximal linearly independent subset of the columns.
 
-    The columns are scaled to unit Euclidean norm and decomposed by QR with column pivoting;
-    a column is kept when its pivoted diagonal entry of ``R`` exceeds ``tolerance`` times the
+    The columns are scaled to unit Euclidean norm and decomposed by QR with column pivoting.
+    A column is kept when its pivoted diagonal entry of ``R`` exceeds ``tolerance`` times the
     first one. Earlier columns are preferred among equally independent ones.
     """
     norms = np.linalg.norm(matrix, axis=0)
@@ -70,9 +70,9 @@ def linear_association(
 ) -> pd.DataFrame:
     """Test ``tested`` against every phenotype, adjusting for ``covariates``, by OLS.
 
-    Rows with a missing value in ``tested`` or ``covariates`` are left out of every fit; a
-    phenotype's own missing values leave out only its rows (phenotypes that share a pattern
-    of missing values are fitted together).
+    Rows with a missing value in ``tested`` or ``covariates`` are left out of every fit. A
+    phenotype's own missing values leave out only its rows, and phenotypes that share a
+    pattern of missing values are fitted together.
 
     With one tested column, the result is the t-test of its coefficient; with several (the
     dummy columns of a factor), it is the F-test that all their coefficients are zero.

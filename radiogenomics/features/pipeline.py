@@ -110,14 +110,17 @@ def _image_diagnostics(suffix: str, array: np.ndarray, spacing) -> dict:
 def _handle_nan(image: Volume, mask: Volume, policy: str) -> tuple[Volume, Volume]:
     if not np.issubdtype(image.array.dtype, np.floating):
         return image, mask
+
     infinite = int(np.isinf(image.array).sum())
     if infinite:
         raise ImageError(
             f"the image contains {infinite} infinite voxels; replace them with finite values"
         )
+
     missing = np.isnan(image.array)
     if not missing.any():
         return image, mask
+
     inside = int((missing & mask.array).sum())
     if policy == "raise":
         raise ImageError(
@@ -125,6 +128,7 @@ def _handle_nan(image: Volume, mask: Volume, policy: str) -> tuple[Volume, Volum
             "replace them, or drop them from the ROI with the setting nan_policy (Python "
             "nan_policy='exclude', settings file 'nan_policy: exclude')"
         )
+
     keep = mask.array & ~missing
     if not keep.any():
         raise ImageError("every ROI voxel of the image is NaN")
@@ -133,6 +137,7 @@ def _handle_nan(image: Volume, mask: Volume, policy: str) -> tuple[Volume, Volum
         inside,
         int(missing.sum()) - inside,
     )
+
     filled = np.where(missing, image.array[keep].mean(), image.array)
     return (
         Volume(filled, image.spacing, image.origin, image.direction),

@@ -173,7 +173,7 @@ class ContinuousLabel:
         bad = table[self.column][values.isna() & table[self.column].notna()]
         if len(bad):
             raise TableError(
-                f"continuous label {self.name!r}: column {self.column!r} holds non-numeric "
+                f"continuous label {self.name!r}: column {self.column!r} has invalid non-numeric "
                 f"values {sorted(bad.astype(str).unique())[:3]}; fix them or define a binary "
                 "or categorical label instead"
             )

@@ -10,7 +10,7 @@ licence and citation. A file is looked up in these data roots, in order:
    ``~/.cache/radiogenomics``).
 
 A file found nowhere is downloaded into the cache only when its manifest gives a URL and
-``RADIOGENOMICS_OFFLINE`` is not set; otherwise the lookup stops with an error that names the
+``RADIOGENOMICS_OFFLINE`` is not set. Otherwise the lookup stops with an error that names the
 file, its checksum and where to put it. A file whose checksum differs is never used.
 """
 

@@ -27,7 +27,7 @@ def read_table(
 
     cBioPortal clinical staging files (``data_clinical_*.txt``) and "Download clinical data"
     exports start with up to four lines beginning with ``#`` (display names, descriptions,
-    data types, priorities); they are skipped and the next line is the header.
+    data types, priorities). These lines are skipped, and the next line is the header.
 
     Parameters
     ----------
@@ -121,7 +121,8 @@ def to_numeric_features(table: pd.DataFrame, source: str) -> pd.DataFrame:
     Raises
     ------
     TableError
-        If a column holds text that is not a number; the message shows the offending values.
+        If a column contains text that is not a number, or an infinite value. The message
+        shows the invalid values.
     """
     converted = {}
     for column in table.columns:
@@ -130,14 +131,14 @@ def to_numeric_features(table: pd.DataFrame, source: str) -> pd.DataFrame:
         if len(bad):
             examples = ", ".join(repr(v) for v in bad.astype(str).unique()[:3])
             raise TableError(
-                f"{source}: feature column {column!r} holds non-numeric values ({examples}) in "
-                f"{len(bad)} row(s), e.g. {', '.join(map(str, bad.index[:3]))}; fix the values "
-                "or leave the column out of the feature set"
+                f"{source}: feature column {column!r} has invalid non-numeric values "
+                f"({examples}) in {len(bad)} row(s), e.g. {', '.join(map(str, bad.index[:3]))}; "
+                "fix the values or leave the column out of the feature set"
             )
         infinite = values.index[np.isinf(values.astype(float))]
         if len(infinite):
             raise TableError(
-                f"{source}: feature column {column!r} holds infinite values in row(s) "
+                f"{source}: feature column {column!r} has invalid infinite values in row(s) "
                 f"{', '.join(map(str, infinite[:3]))}; replace them with a number or leave "
                 "the cells empty"
             )

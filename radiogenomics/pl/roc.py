@@ -12,8 +12,8 @@ def roc_curves(result, scheme: str = "leave-one-out"):
     ----------
     result : radiogenomics.assoc.prediction.PredictionResult
     scheme : str
-        Only leave-one-out scores are kept per case, so the curves are those of that scheme;
-        the legend gives each model's AUC and DeLong 95 % CI.
+        Only leave-one-out scores are kept per case, so the curves are those of that scheme.
+        The legend gives each model's AUC and DeLong 95 % CI.
 
     Returns
     -------

@@ -42,7 +42,7 @@ def test_missing_id_column_lists_columns():
 
 def test_text_in_feature_column_is_an_error():
     table = pd.DataFrame({"K1": [1.0, 2.0], "K2": ["3.5", "n/a"]}, index=["p1", "p2"])
-    with pytest.raises(TableError, match="'K2' holds non-numeric values \\('n/a'\\)"):
+    with pytest.raises(TableError, match="'K2' has invalid non-numeric values \\('n/a'\\)"):
         to_numeric_features(table, "features.csv")
 
 

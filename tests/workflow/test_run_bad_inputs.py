@@ -63,7 +63,7 @@ def test_text_feature_column_is_named(small_study):
     features["b"] = features["b"].astype(str)
     features.loc[3, "b"] = "not measured"
     features.to_csv(folder / "features.csv", index=False)
-    with pytest.raises(TableError, match="'b' holds non-numeric values \\('not measured'\\)"):
+    with pytest.raises(TableError, match="'b' has invalid non-numeric values \\('not measured'\\)"):
         run_workflow(spec, folder / "out")
     assert _no_results(folder / "out")
 

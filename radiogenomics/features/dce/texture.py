@@ -8,7 +8,7 @@ Features follow Haralick, Shanmugam & Dinstein, IEEE Trans Syst Man Cybern 1973;
 with natural logarithms and the sum variance taken about the sum average.
 
 The co-occurrence counts and the IBSI-defined features come from the package's texture
-engine (:mod:`radiogenomics.features.texture.glcm`); this module adds the UChicago
+engine (:mod:`radiogenomics.features.texture.glcm`). This module adds the UChicago
 quantisation, the natural-log convention and the maximal correlation coefficient.
 """
 
