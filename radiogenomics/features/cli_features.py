@@ -1,8 +1,12 @@
-"""Commands ``features extract``, ``features catalogue`` and ``ibsi compliance``."""
+"""Commands ``features extract``, ``features dce``, ``features catalogue``, ``ibsi compliance``."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 IBSI_CONFIGURATIONS = ("phantom", "A", "B", "C", "D", "E")
 
@@ -44,6 +48,8 @@ def register(subparsers) -> None:
     extract.add_argument("--errors", help="errors table path (default OUT.errors.csv)")
     extract.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     extract.set_defaults(handler=_run_extract)
+
+    _register_dce(commands)
 
     catalogue = commands.add_parser(
         "catalogue",
@@ -109,6 +115,163 @@ def _run_extract(args: argparse.Namespace) -> int:
     )
     print(f"{len(table)} cases written to {args.out}; {len(errors)} failed")
     return 0 if errors.empty else 1
+
+
+def _register_dce(commands) -> None:
+    dce = commands.add_parser(
+        "dce",
+        help="compute the 36 DCE-MRI lesion phenotypes of many cases",
+        description="Segment each lesion of a cases file by fuzzy c-means (or take its mask) "
+        "and compute the 36 DCE-MRI phenotypes: kinetics K1-K7, enhancement-variance E1-E4, "
+        "texture T1-T14, geometry G1-G3, margin M1-M3 and size S1-S5. The table has one row "
+        "per patient. Cases that fail (missing file, no lesion found) are listed with their "
+        "error message in an errors table beside the output (phenotypes_errors.csv for "
+        "--out phenotypes.csv), and the other cases go on. Both files are written whole "
+        "or not at all. The exit code is 1 when a case failed.",
+        epilog="Cases file columns: patient; frames (image files separated by ';', "
+        "pre-contrast first) with times (seconds, separated by ';'), or dicom (a folder); "
+        "and one of seed (\"z,y,x\" voxel index), box (\"z0,z1,y0,y1,x0,x1\", "
+        "end-exclusive) or mask (an image file on the DCE grid). Relative paths start from "
+        "the folder of the cases file. Settings left out keep the defaults of "
+        "radiogenomics.features.dce.compute_dce_phenotypes.",
+    )
+
+    dce.add_argument(
+        "--cases", required=True, metavar="CSV", help="cases file (CSV), one line per lesion"
+    )
+    dce.add_argument(
+        "--out", required=True, metavar="FILE", help="phenotype table to write, .csv or .parquet"
+    )
+    dce.add_argument(
+        "--jobs", type=int, default=1, metavar="N",
+        help="worker processes; -1 uses every core (default 1)",
+    )
+    dce.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing table and errors file (by default they are kept and the "
+        "command stops)",
+    )
+
+    settings = dce.add_argument_group("phenotype settings")
+    settings.add_argument(
+        "--fuzziness", type=float, metavar="M", help="fuzzy c-means exponent m, above 1 (default 2)"
+    )
+    settings.add_argument(
+        "--threshold",
+        dest="membership_threshold",
+        type=float,
+        metavar="P",
+        help="lesion membership above which a voxel belongs to the lesion, in (0, 1) "
+        "(default 0.5)",
+    )
+    settings.add_argument(
+        "--roi-radius",
+        dest="roi_radius_mm",
+        type=float,
+        metavar="MM",
+        help="half-width in mm of the region segmented around a seed (default 40)",
+    )
+    settings.add_argument(
+        "--kinetic-clusters",
+        type=int,
+        metavar="N",
+        help="fuzzy c-means clusters of the voxels' enhancement curves (default 4)",
+    )
+    settings.add_argument(
+        "--gray-levels",
+        type=int,
+        metavar="N",
+        help="gray levels of the texture quantisation (default 32)",
+    )
+    settings.add_argument(
+        "--first-postcontrast-time",
+        type=float,
+        metavar="SECONDS",
+        help="kinetic-clock time in s of the first post-contrast frame (default 60)",
+    )
+    settings.add_argument(
+        "--random-state",
+        type=int,
+        metavar="SEED",
+        help="seed of every fuzzy c-means initialisation (default 0)",
+    )
+
+    dce.set_defaults(handler=_run_dce)
+
+
+DCE_SETTING_OPTIONS = (
+    "fuzziness",
+    "membership_threshold",
+    "roi_radius_mm",
+    "kinetic_clusters",
+    "gray_levels",
+    "first_postcontrast_time",
+    "random_state",
+)
+
+
+def _run_dce(args: argparse.Namespace) -> int:
+    from radiogenomics.errors import RadiogenomicsError
+    from radiogenomics.features.dce.batch import compute_dce_phenotype_table
+    from radiogenomics.features.dce.cases import read_dce_cases, resolve_dce_settings
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise RadiogenomicsError(
+            f"--out {out} must end in .csv or .parquet, the two table formats written"
+        )
+    if args.jobs == 0:
+        raise RadiogenomicsError("--jobs 0 starts no worker; give 1 or more, or -1 for every core")
+    errors_out = out.with_name(f"{out.stem}_errors.csv")
+    for path in (out, errors_out):
+        if path.exists() and not args.overwrite:
+            raise FileExistsError(
+                f"{path} already exists; choose another --out or pass --overwrite to replace it"
+            )
+        if path.is_dir():
+            raise FileExistsError(f"{path} is a folder; choose a file name for --out")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"the folder {out.parent} of --out does not exist; create it")
+
+    chosen_settings = {name: getattr(args, name) for name in DCE_SETTING_OPTIONS
+                       if getattr(args, name) is not None}
+    settings = resolve_dce_settings(chosen_settings)
+    cases = read_dce_cases(args.cases)
+    logger.info("computing DCE phenotypes of %d case(s) with %s", len(cases), settings)
+    table = compute_dce_phenotype_table(cases, n_jobs=args.jobs, **settings)
+
+    import pandas as pd
+
+    errors = pd.DataFrame(
+        list(table.attrs["failed"].items()), columns=["patient", "message"]
+    )
+    _write_atomic(table, out, index=True)
+    _write_atomic(errors, errors_out, index=False)
+    logger.info(
+        "%d of %d case(s) phenotyped, written to %s; %d dropped, listed in %s",
+        len(table), len(cases), out, len(errors), errors_out,
+    )
+    if table.empty:
+        logger.error("no case could be phenotyped; read %s for the reasons", errors_out)
+    return 0 if errors.empty else 1
+
+
+def _write_atomic(table, path: Path, index: bool) -> None:
+    """Write a table to a temporary file beside ``path``, then rename it to ``path``."""
+    import os
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        if path.suffix.lower() == ".parquet":
+            table.to_parquet(temporary, index=index)
+        else:
+            table.to_csv(temporary, index=index, lineterminator="\n")
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _run_catalogue(args: argparse.Namespace) -> int:
