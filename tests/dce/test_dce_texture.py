@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import SimpleITK as sitk
+from scipy.optimize import minimize
 from skimage.feature import graycomatrix, graycoprops
 
 from radiogenomics.features.dce.texture import (
@@ -14,6 +15,7 @@ from radiogenomics.features.dce.texture import (
 )
 
 LN2 = np.log(2.0)
+REAL_TABLE = "tcga_brca_radiogenomics/radiomics_UChicago_91cases.csv"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_ibsi_digital_phantom_merged_glcm(ibsi_phantom):
         "T4": reference["cm_diff_var_3D_comb"],
         "T5": reference["cm_energy_3D_comb"],
         "T6": reference["cm_joint_entr_3D_comb"] * LN2,
-        "T7": reference["cm_inv_diff_mom_3D_comb"],
+        "T7": reference["cm_inv_diff_3D_comb"],
         "T8": reference["cm_info_corr1_3D_comb"],
         "T11": reference["cm_sum_avg_3D_comb"],
         "T12": reference["cm_sum_entr_3D_comb"] * LN2,
@@ -79,8 +81,66 @@ def test_single_slice_matches_scikit_image():
     assert t["T2"] == pytest.approx(graycoprops(merged, "correlation")[0, 0])
     assert t["T5"] == pytest.approx(graycoprops(merged, "ASM")[0, 0])
     assert t["T6"] == pytest.approx(graycoprops(merged, "entropy")[0, 0])
-    assert t["T7"] == pytest.approx(graycoprops(merged, "homogeneity")[0, 0])
     assert t["T14"] == pytest.approx(graycoprops(merged, "variance")[0, 0])
+
+
+def test_matlab_graycoprops_example():
+    # The GLCM of the MATLAB graycoprops documentation example and the four values that
+    # the documentation prints for it, rounded to four decimals. MATLAB's "Homogeneity"
+    # weighs p(i, j) by 1 / (1 + |i - j|).
+    counts = np.array([[0, 1, 2, 3], [1, 1, 2, 3], [1, 0, 2, 0], [0, 0, 0, 3]], dtype=float)
+    t = haralick_features(counts / counts.sum())
+    assert t["T1"] == pytest.approx(2.8947, abs=5e-5)
+    assert t["T2"] == pytest.approx(0.0783, abs=5e-5)
+    assert t["T5"] == pytest.approx(0.1191, abs=5e-5)
+    assert t["T7"] == pytest.approx(0.5658, abs=5e-5)
+
+
+def max_entropy_bound(weights, moments):
+    """Return the largest entropy (nats) of a distribution with the given weighted means.
+
+    The distributions q live on the columns k of ``weights`` and satisfy
+    sum_k q(k) weights[m, k] = moments[m]. By convex duality their largest entropy is the
+    minimum over multipliers l of ln sum_k exp(l . weights[:, k]) - l . moments.
+    """
+    scale = weights.std(axis=1)
+    weights, moments = weights / scale[:, None], moments / scale
+
+    def dual(multipliers):
+        exponent = multipliers @ weights
+        shift = exponent.max()
+        q = np.exp(exponent - shift)
+        total = q.sum()
+        value = np.log(total) + shift - multipliers @ moments
+        return value, weights @ (q / total) - moments
+
+    result = minimize(
+        dual, np.zeros(len(moments)), jac=True, method="BFGS", options={"gtol": 1e-10}
+    )
+    return result.fun
+
+
+def test_homogeneity_weight_fits_real_table(data_root):
+    # Each row of the real table must admit a distribution of d = |i - j| on 0..31 with
+    # E[d²] = T1, Var(d) = T4 and the row's homogeneity T7, whose entropy is T3. Haralick's
+    # weight 1 / (1 + d²) fails this on 89 of the 91 rows.
+    table = pd.read_csv(data_root / REAL_TABLE, index_col=0)
+    symbols = table.columns.str.extract(r"\((T\d+)\)$", expand=False)
+    table = table.loc[:, symbols.notna()].set_axis(symbols.dropna(), axis=1)
+
+    d = np.arange(32)
+    # Read the T7 weight of each difference d from the implementation: a GLCM whose only
+    # pair of gray levels is (1, 1 + d), counted in both orders, has that homogeneity.
+    homogeneity_weight = np.empty(len(d))
+    for k in d:
+        p = np.zeros((32, 32))
+        p[0, k] = p[k, 0] = 0.5
+        homogeneity_weight[k] = haralick_features(p)["T7"]
+    weights = np.stack([d, d**2, homogeneity_weight])
+
+    for case, row in table.iterrows():
+        moments = np.array([np.sqrt(row["T1"] - row["T4"]), row["T1"], row["T7"]])
+        assert max_entropy_bound(weights, moments) >= row["T3"] - 1e-4, case
 
 
 def test_two_level_maximal_correlation_is_abs_correlation():

@@ -5,7 +5,8 @@ The co-occurrence matrix counts voxel pairs along the 13 directions of the
 are summed into one non-directional, normalised matrix (Chen et al., Magn Reson Med
 2007;58:562-571).
 Features follow Haralick, Shanmugam & Dinstein, IEEE Trans Syst Man Cybern 1973;3:610-621,
-with natural logarithms and the sum variance taken about the sum average.
+with natural logarithms and the sum variance taken about the sum average. Homogeneity (T7)
+is the inverse difference, sum p / (1 + |i - j|), not Haralick's inverse difference moment.
 
 The co-occurrence counts and the IBSI-defined features come from the package's texture
 engine (:mod:`radiogenomics.features.texture.glcm`). This module adds the UChicago
@@ -98,7 +99,7 @@ def haralick_features(p: np.ndarray) -> dict[str, float]:
     - T4 difference variance, the variance of |i - j| under p_{x-y}
     - T5 energy (angular second moment), sum p²
     - T6 entropy H, -sum p ln p
-    - T7 homogeneity, sum p / (1 + (i - j)²)
+    - T7 homogeneity (inverse difference), sum p / (1 + |i - j|)
     - T8 information measure of correlation 1, (H - HXY1) / HX
     - T9 information measure of correlation 2, sqrt(1 - exp(-2 (HXY2 - H)))
     - T10 maximal correlation coefficient, sqrt of the second largest eigenvalue of
@@ -110,6 +111,14 @@ def haralick_features(p: np.ndarray) -> dict[str, float]:
 
     All but T10 come from the texture engine's IBSI GLCM features, whose entropies are
     in bits; they are converted here to natural logarithms.
+
+    NOTE: the UChicago definition of homogeneity is unpublished. The inverse difference
+    (IBSI ``cm_inv_diff``) is inferred from their 91-case TCGA-BRCA table. With Haralick's
+    weight 1 / (1 + (i - j)²), 88 of the 91 rows are impossible, because no distribution
+    of |i - j| on 0..31 with the row's contrast and homogeneity has an entropy as high as
+    the row's T3. With 1 / (1 + |i - j|) every row is possible, and T3 lies 0.001-0.012
+    nats below the maximum entropy that T1, T4 and T7 allow, as it does for smooth
+    simulated textures. MATLAB's ``graycoprops`` uses the same weight for "Homogeneity".
 
     Returns
     -------
@@ -133,7 +142,7 @@ def haralick_features(p: np.ndarray) -> dict[str, float]:
         "T4": ibsi["cm_diff_var"],
         "T5": ibsi["cm_energy"],
         "T6": ibsi["cm_joint_entr"] * ln2,
-        "T7": ibsi["cm_inv_diff_mom"],
+        "T7": ibsi["cm_inv_diff"],
         "T8": ibsi["cm_info_corr1"],
         "T9": float(imc2),
         "T10": _maximal_correlation(p, p.sum(axis=1)),
