@@ -8,6 +8,7 @@ they can be handed back to SimpleITK unchanged.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,7 +119,8 @@ def read_volume(source, spacing=None, view: bool = False) -> Volume:
     if isinstance(source, np.ndarray):
         return _volume_from_array(source, spacing)
     if isinstance(source, (str, Path)):
-        return Volume.from_sitk(_read_path(Path(source)), view=view)
+        image = _read_path(Path(source))
+        return image if isinstance(image, Volume) else Volume.from_sitk(image, view=view)
     if type(source).__name__ == "Image" and hasattr(source, "GetSpacing"):
         return Volume.from_sitk(source, view=view)
     raise ImageError(
@@ -190,30 +192,32 @@ def _read_nifti1_floats(path: Path) -> np.ndarray | None:
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:
-        content = handle.read()
-    if len(content) < 352:
-        return None
-    for order in ("<", ">"):
-        if struct.unpack(f"{order}i", content[:4])[0] == 348:
-            break
-    else:
-        return None
-    fields = {name: struct.unpack_from(order + fmt, content, offset)
-              for name, (offset, fmt) in _NIFTI1_FIELDS.items()}
-    dim = fields["dim"]
-    if dim[0] > 3 and any(size > 1 for size in dim[4:dim[0] + 1]):
-        return None
-    if fields["datatype"][0] not in _NIFTI1_FLOATS:
-        return None
-    shape = tuple(max(size, 1) for size in dim[1:4])
-    dtype = np.dtype(order + _NIFTI1_FLOATS[fields["datatype"][0]])
-    count = int(np.prod(shape))
-    offset = int(fields["vox_offset"][0])
-    if offset + count * dtype.itemsize > len(content):
-        return None
-    # NIfTI stores x fastest, so C order with reversed dimensions is (z, y, x).
-    voxels = np.frombuffer(content, dtype=dtype, count=count, offset=offset)
-    voxels = voxels.reshape(shape[::-1]).astype(dtype.newbyteorder("="))
+        header = handle.read(352)
+        if len(header) < 352:
+            return None
+        for order in ("<", ">"):
+            if struct.unpack(f"{order}i", header[:4])[0] == 348:
+                break
+        else:
+            return None
+        fields = {name: struct.unpack_from(order + fmt, header, offset)
+                  for name, (offset, fmt) in _NIFTI1_FIELDS.items()}
+        dim = fields["dim"]
+        if dim[0] > 3 and any(size > 1 for size in dim[4:dim[0] + 1]):
+            return None
+        if fields["datatype"][0] not in _NIFTI1_FLOATS:
+            return None
+        offset = int(fields["vox_offset"][0])
+        if offset < 352 or len(handle.read(offset - 352)) != offset - 352:
+            return None
+        # NIfTI stores x fastest, so C order with reversed dimensions is (z, y, x). The
+        # voxels are decompressed straight into the array, without an intermediate copy.
+        shape = tuple(max(size, 1) for size in dim[1:4])
+        voxels = np.empty(shape[::-1], dtype=np.dtype(_NIFTI1_FLOATS[fields["datatype"][0]]))
+        if handle.readinto(voxels.reshape(-1).view(np.uint8)) != voxels.nbytes:
+            return None
+    if order != ("<" if sys.byteorder == "little" else ">"):
+        voxels.byteswap(inplace=True)
     slope, intercept = fields["scl_slope"][0], fields["scl_inter"][0]
     if slope not in (0.0, 1.0) or intercept != 0.0:
         voxels = voxels * slope + intercept
@@ -244,11 +248,12 @@ def _read_float_nifti(reader, path: Path):
         )
         return reader.Execute()
     dtype = np.float32 if reader.GetPixelID() == sitk.sitkFloat32 else np.float64
-    image = sitk.GetImageFromArray(np.ascontiguousarray(stored, dtype=dtype))
-    image.SetSpacing(reader.GetSpacing())
-    image.SetOrigin(reader.GetOrigin())
-    image.SetDirection(reader.GetDirection())
-    return image
+    return Volume(
+        array=np.ascontiguousarray(stored, dtype=dtype),
+        spacing=tuple(float(s) for s in reader.GetSpacing()[::-1]),
+        origin=tuple(float(o) for o in reader.GetOrigin()),
+        direction=tuple(float(d) for d in reader.GetDirection()),
+    )
 
 
 def select_label(mask: Volume, label: int | None = None) -> Volume:

@@ -24,6 +24,17 @@ def test_float_voxels_equal_nibabel(tmp_path, suffix, dtype):
     np.testing.assert_allclose(voxels, expected, rtol=1e-6, equal_nan=True)
 
 
+def test_big_endian_file_equals_nibabel(tmp_path):
+    values = np.random.default_rng(1).normal(size=(4, 5, 6)).astype(np.float32)
+    path = tmp_path / "big_endian.nii.gz"
+    header = nibabel.Nifti1Header(endianness=">")
+    nibabel.save(nibabel.Nifti1Image(values, np.eye(4), header=header), path)
+    assert nibabel.load(path).header.endianness == ">"
+    voxels = _read_nifti1_floats(path)
+    assert voxels.dtype.isnative
+    np.testing.assert_array_equal(voxels, values.T)
+
+
 def test_integer_image_is_left_to_other_readers(tmp_path):
     path = tmp_path / "mask.nii.gz"
     nibabel.save(nibabel.Nifti1Image(np.ones((3, 3, 3), np.int16), np.eye(4)), path)
@@ -33,5 +44,8 @@ def test_integer_image_is_left_to_other_readers(tmp_path):
 def test_ct_phantom_matches_simpleitk(data_root):
     path = data_root / "ibsi" / "ibsi_1_ct_radiomics_phantom" / "nifti" / "image" / "phantom.nii.gz"
     volume = read_volume(path)
-    expected = sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
-    np.testing.assert_array_equal(volume.array, expected)
+    reference = sitk.ReadImage(str(path))
+    np.testing.assert_array_equal(volume.array, sitk.GetArrayFromImage(reference))
+    assert volume.spacing == reference.GetSpacing()[::-1]
+    assert volume.origin == reference.GetOrigin()
+    assert volume.direction == reference.GetDirection()
