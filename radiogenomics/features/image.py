@@ -187,8 +187,13 @@ def _read_nifti1_floats(path: Path) -> np.ndarray | None:
     dimensions), which the caller then reads with nibabel. Reading the few header fields
     here avoids importing nibabel, which adds about 30 MB to every process.
     """
-    import gzip
     import struct
+
+    try:
+        # ISA-L decompresses gzip about twice as fast as zlib.
+        from isal import igzip as gzip
+    except ImportError:
+        import gzip
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:
