@@ -188,6 +188,8 @@ def _check_cohort(cohort) -> None:
         if cohort.get(key) is not None:
             _mapping(f"cohort.{key}", cohort[key])
     _choice("cohort.id_format", cohort.get("id_format", "tcga"), {"tcga", "plain"})
+    if isinstance(cohort.get("features"), dict) and "dce_cases" in cohort["features"]:
+        _check_dce_source(cohort["features"])
     sources = {"features": cohort.get("features")} | dict(cohort.get("tables") or {})
     for name, source in sources.items():
         if source is None:
@@ -206,6 +208,41 @@ def _check_cohort(cohort) -> None:
                 f"got {pair!r}"
             )
         _check_names(pair, labels, "cohort.compare")
+
+
+_DCE_SOURCE_KEYS = {"dce_cases", "dce_settings", "exclude"}
+
+
+def _check_dce_source(features: dict) -> None:
+    """Check a ``features`` source computed from DCE-MRI images, and fill in its settings.
+
+    ``dce_cases`` names a cases file, as read by
+    :func:`radiogenomics.features.dce.read_dce_cases`. The optional ``dce_settings`` mapping
+    contains keyword arguments of :func:`radiogenomics.features.dce.compute_dce_phenotypes`.
+    Every default is written into ``dce_settings``, so the provenance records the settings
+    the phenotypes used.
+    """
+    from radiogenomics.features.dce.cases import DCESettingsError, resolve_dce_settings
+
+    extra = sorted(set(features) - _DCE_SOURCE_KEYS)
+    if extra:
+        raise WorkflowError(
+            f"cohort.features with dce_cases computes the phenotype table from images, so it "
+            f"takes no {extra}; allowed keys: {', '.join(sorted(_DCE_SOURCE_KEYS))}"
+        )
+    path = features["dce_cases"]
+    if not isinstance(path, str) or not path.strip():
+        raise WorkflowError(
+            f"cohort.features.dce_cases must be the path of a cases file (CSV), got {path!r}"
+        )
+    settings = features.get("dce_settings") or {}
+    _mapping("cohort.features.dce_settings", settings)
+    try:
+        features["dce_settings"] = resolve_dce_settings(settings)
+    except DCESettingsError as error:
+        raise WorkflowError(f"cohort.features.dce_settings: {error}") from error
+    if "exclude" in features:
+        _names("cohort.features.exclude", features["exclude"], allow_none=False)
 
 
 def validate(raw: dict) -> dict:
