@@ -287,6 +287,11 @@ def test_read_cases_resolves_paths(tmp_path):
     assert cases[2].box is None
 
 
+def test_read_cases_ignores_empty_extra_cells(tmp_path):
+    cases = read_text(tmp_path, 'patient,dicom,seed\nA,d,"1,2,3",,\n')
+    assert cases[0].seed == (1, 2, 3)
+
+
 def test_read_cases_dicom_folder(tmp_path):
     cases = read_text(tmp_path, 'patient,dicom,seed\nA,scans/a,"4,5,6"\n')
     assert cases[0].dicom == str(tmp_path / "scans/a")
@@ -322,7 +327,7 @@ FRAMES = "f0.nii;f1.nii;f2.nii"
         ('A,f0.nii;;f2.nii,0;60;120,"1,2,3",,', ["column 'frames'", "empty file name"]),
         (f',{FRAMES},0;60;120,"1,2,3",,', ["line 2, column 'patient'", "empty"]),
         (',,,"1,2,3",,', ["line 2", "'frames'", "neither"]),
-        ('A,f0.nii;f1.nii;f2.nii,0;60;120,1,2,3,,', ["line 2", "quote"]),
+        ("A,f0.nii;f1.nii;f2.nii,0;60;120,,0,4,0,5,1,6", ["line 2", "10 cells", "quote"]),
     ],
 )
 def test_read_cases_reports_bad_cell(tmp_path, line, expected):

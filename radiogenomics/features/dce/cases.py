@@ -155,7 +155,7 @@ def _check_header(header: list[str], path: Path) -> None:
 def _parse_line(number: int, row: list[str], header: list[str], path: Path,
                 problems: list[str]) -> DCECase | None:
     """Return the line's case, or None after adding each invalid cell to ``problems``."""
-    if len(row) > len(header):
+    if any(cell.strip() for cell in row[len(header):]):
         problems.append(
             f"line {number}: {len(row)} cells but the header has {len(header)} columns; quote "
             "cells that contain commas, such as \"20,64,70\""
