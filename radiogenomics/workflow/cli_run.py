@@ -22,7 +22,8 @@ def register(subparsers) -> None:
         "--overwrite", action="store_true", help="replace an existing results folder"
     )
     parser.add_argument(
-        "--jobs", type=int, help="worker processes for cross-validation (default: all CPUs)"
+        "--jobs", type=int,
+        help="worker processes for DCE phenotypes and cross-validation (default: all CPUs)"
     )
     parser.set_defaults(handler=_run)
 
