@@ -62,3 +62,21 @@ def test_case_needs_one_image_source(tmp_path):
     case = DCECase("A", seed=(0, 0, 0))
     with pytest.raises(ValueError, match="either frames"):
         case.load_series()
+
+
+def test_corrupt_files_drop_only_their_case(tmp_path):
+    good = tmp_path / "good"
+    good.mkdir()
+    frames = write_case(good, 2)
+    junk = tmp_path / "junk.nii.gz"
+    junk.write_bytes(b"not an image")
+    cases = [
+        DCECase("good", frames=frames, times=TIMES, seed=(10, 20, 20)),
+        DCECase("bad frame", frames=[junk] + frames[1:], times=TIMES, seed=(10, 20, 20)),
+        DCECase("bad mask", frames=frames, times=TIMES, mask=junk),
+    ]
+    table = compute_dce_phenotype_table(cases)
+    assert list(table.index) == ["good"]
+    for patient in ("bad frame", "bad mask"):
+        assert "cannot read image" in table.attrs["failed"][patient]
+        assert "junk.nii.gz" in table.attrs["failed"][patient]

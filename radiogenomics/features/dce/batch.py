@@ -12,7 +12,12 @@ import pandas as pd
 
 from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features.dce.phenotypes import DCE_PHENOTYPES, compute_dce_phenotypes
-from radiogenomics.features.dce.series import DCESeries, read_dce_dicom, read_dce_stack
+from radiogenomics.features.dce.series import (
+    DCESeries,
+    read_dce_dicom,
+    read_dce_stack,
+    read_image_file,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +62,7 @@ class DCECase:
 
         if not os.path.isfile(self.mask):
             raise FileNotFoundError(f"case {self.patient}: mask file not found: {self.mask}")
-        return sitk.GetArrayFromImage(sitk.ReadImage(str(self.mask))) > 0
+        return sitk.GetArrayFromImage(read_image_file(self.mask)) > 0
 
 
 def _phenotype_case(case: DCECase, settings: dict) -> tuple[str, pd.Series | None, str]:

@@ -181,7 +181,6 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
     -------
     DCESeries
     """
-    import SimpleITK as sitk
 
     paths = [Path(p) for p in paths]
     if len(paths) != len(times):
@@ -191,8 +190,28 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
     for path in paths:
         if not path.is_file():
             raise FileNotFoundError(f"DCE frame not found: {path}")
-    images = [sitk.ReadImage(str(path)) for path in paths]
+    images = [read_image_file(path) for path in paths]
     return _series_from_images(images, np.asarray(times, dtype=float), paths)
+
+
+def read_image_file(path: str | Path):
+    """Read one image file with SimpleITK, turning a read failure into a clear error.
+
+    Raises
+    ------
+    DCESeriesError
+        If the file is not an image SimpleITK reads, for example a truncated download.
+    """
+    import SimpleITK as sitk
+
+    try:
+        return sitk.ReadImage(str(path))
+    except RuntimeError as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unknown error"
+        raise DCESeriesError(
+            f"cannot read image {path}: {reason}; check that the file is a complete NIfTI, "
+            "NRRD or MHA image"
+        ) from error
 
 
 def _series_from_images(images: list, times: np.ndarray, names: Sequence) -> DCESeries:
