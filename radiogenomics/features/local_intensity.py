@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from radiogenomics.features.roi_box import bounding_box
+
 # Radius in mm of a sphere of 1 cm^3 = 1000 mm^3.
 PEAK_RADIUS_MM = (3.0 * 1000.0 / (4.0 * np.pi)) ** (1.0 / 3.0)
 
@@ -57,11 +59,7 @@ def local_intensity(image: np.ndarray, mask: np.ndarray, spacing) -> dict[str, f
     sphere = (distance <= PEAK_RADIUS_MM).astype(np.float64)
 
     # Work on the ROI bounding box widened by the sphere, clipped to the image.
-    indices = np.nonzero(mask)
-    box = tuple(
-        slice(max(int(i.min()) - r, 0), min(int(i.max()) + r + 1, n))
-        for i, r, n in zip(indices, reach, image.shape, strict=True)
-    )
+    box = bounding_box(mask, reach)
     region = image[box].astype(np.float64)
     roi = mask[box]
     sums = _convolve_same(region, sphere)

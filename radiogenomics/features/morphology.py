@@ -17,17 +17,11 @@ import logging
 
 import numpy as np
 
+from radiogenomics.features.roi_box import bounding_box
+
 logger = logging.getLogger(__name__)
 
 _AEE_SERIES_TERMS = 20
-
-
-def _bounding_box(mask: np.ndarray, pad: int = 0) -> tuple[slice, ...]:
-    indices = np.nonzero(mask)
-    return tuple(
-        slice(max(int(axis.min()) - pad, 0), min(int(axis.max()) + pad + 1, size))
-        for axis, size in zip(indices, mask.shape, strict=True)
-    )
 
 
 def surface_mesh(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +42,7 @@ def surface_mesh(mask: np.ndarray, spacing) -> tuple[np.ndarray, np.ndarray]:
     """
     from skimage.measure import marching_cubes
 
-    padded = np.pad(mask[_bounding_box(mask)], 1).astype(np.float32)
+    padded = np.pad(mask[bounding_box(mask)], 1).astype(np.float32)
     vertices, faces, _, _ = marching_cubes(padded, level=0.5, spacing=tuple(spacing))
     return vertices, faces
 
@@ -183,7 +177,7 @@ def spatial_autocorrelation(values: np.ndarray, mask: np.ndarray, spacing) -> tu
     """
     from scipy import fft
 
-    box = _bounding_box(mask)
+    box = bounding_box(mask)
     mask = mask[box]
     count = int(mask.sum())
     if count < 2:

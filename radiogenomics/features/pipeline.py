@@ -16,6 +16,7 @@ from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features import preprocess
 from radiogenomics.features.image import ImageError, Volume, load_image_and_mask
 from radiogenomics.features.local_intensity import PEAK_RADIUS_MM
+from radiogenomics.features.roi_box import bounding_box
 from radiogenomics.features.settings import TEXTURE_FAMILIES, Settings
 
 logger = logging.getLogger(__name__)
@@ -60,24 +61,15 @@ def _new_spacing(original, settings: Settings) -> tuple[float, float, float] | N
 
 def _window(grid: preprocess.Grid, mask: np.ndarray, margin_mm: float) -> tuple[slice, ...]:
     """Return the part of the new grid near the ROI, with a margin for the peak sphere."""
-    indices = np.nonzero(mask)
     window = []
-    for axis, index in enumerate(indices):
+    for axis, extent in enumerate(bounding_box(mask)):
         start, step, size = grid.start[axis], grid.step[axis], grid.shape[axis]
         margin = int(np.ceil(margin_mm / grid.spacing[axis])) + 1
         # A new voxel within one original voxel of the ROI can reach the partial volume.
-        low = int(np.floor((index.min() - 1 - start) / step)) - margin
-        high = int(np.ceil((index.max() + 1 - start) / step)) + margin + 1
+        low = int(np.floor((extent.start - 1 - start) / step)) - margin
+        high = int(np.ceil((extent.stop - start) / step)) + margin + 1
         window.append(slice(max(low, 0), min(high, size)))
     return tuple(window)
-
-
-def _crop(mask: np.ndarray, margin: np.ndarray) -> tuple[slice, ...]:
-    indices = np.nonzero(mask)
-    return tuple(
-        slice(max(int(i.min()) - m, 0), min(int(i.max()) + m + 1, n))
-        for i, m, n in zip(indices, margin, mask.shape, strict=True)
-    )
 
 
 def _roi_diagnostics(prefix: str, suffix: str, image, mask, full_shape) -> dict:
@@ -179,7 +171,7 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
     if not settings.diagnostics:
         if grid is None:
             margin = np.ceil(PEAK_RADIUS_MM / np.asarray(spacing)).astype(int) + 1
-            box = _crop(roi, margin)
+            box = bounding_box(roi, margin)
         else:
             window = _window(grid, roi, PEAK_RADIUS_MM)
             box, grid = preprocess.crop_to_window(
@@ -220,7 +212,7 @@ def process(image: Volume, mask: Volume, settings: Settings) -> ProcessedROI:
 
     if settings.diagnostics:
         margin = np.ceil(PEAK_RADIUS_MM / np.asarray(spacing)).astype(int) + 1
-        box = _crop(roi, margin)
+        box = bounding_box(roi, margin)
         array, roi = array[box], roi[box]
 
     intensity_mask = preprocess.resegment(
