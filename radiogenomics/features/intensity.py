@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 # Above this many voxels, integer intensities spanning fewer than _COUNTING_RANGE values
 # are counted first.
 _COUNTING_THRESHOLD = 1000
