@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import logging
 import os
 from pathlib import Path
@@ -161,6 +162,8 @@ def _check_settings(resolved: dict, spec: dict) -> None:
             if task not in settings["tasks"]:
                 logger.warning("prediction.published names %r, which is not a prediction "
                                "task; its value is not shown", task)
+            if isinstance(entry, dict):
+                _check_keys(f"prediction.published.{task}", entry, _PUBLISHED_KEYS)
             auc = entry.get("auc") if isinstance(entry, dict) else None
             if isinstance(auc, bool) or not isinstance(auc, (int, float)) or not 0 <= auc <= 1:
                 raise WorkflowError(
@@ -182,24 +185,109 @@ def _check_figures(figures: dict) -> None:
         raise WorkflowError(f"figure formats {bad_formats} are not png, pdf or svg")
 
 
+_COHORT_KEYS = {"id_format", "size_feature", "features", "tables", "labels", "compare"}
+_TABLE_KEYS = {"path", "dataset", "file", "id_column", "columns", "transpose", "sep", "sheet"}
+# The keys of each kind of label, in the order in which parse_label checks for the kinds.
+_LABEL_KEYS = {
+    "combination": {"all_negative"},
+    "continuous": {"column", "continuous"},
+    "factor": {"column", "levels", "one_vs_rest"},
+    "binary": {"column", "positive", "negative", "missing"},
+}
+_PUBLISHED_KEYS = {"auc", "source"}
+
+
+def _check_keys(where: str, mapping: dict, allowed: set) -> None:
+    """Raise :class:`WorkflowError` naming the keys of ``mapping`` outside ``allowed``."""
+    unknown = sorted(set(mapping) - allowed, key=str)
+    if not unknown:
+        return
+    hints = []
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+        if close:
+            hints.append(f"{close[0]!r} for {key!r}")
+    hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+    raise WorkflowError(
+        f"{where} has unknown key(s) {unknown}{hint}; allowed: {', '.join(sorted(allowed))}"
+    )
+
+
+def _check_table_source(name: str, source, extra_keys: set = frozenset()) -> None:
+    where = "cohort.features" if name == "features" else f"cohort.tables.{name}"
+    _mapping(where, source)
+    _check_keys(where, source, _TABLE_KEYS | extra_keys)
+    has_path = "path" in source
+    has_dataset = "dataset" in source or "file" in source
+    if has_path and has_dataset:
+        raise WorkflowError(
+            f"{where} gives both 'path' and 'dataset'/'file'; keep 'path' for a local file "
+            "or 'dataset' and 'file' for a registered dataset file"
+        )
+    if not has_path and not ("dataset" in source and "file" in source):
+        raise WorkflowError(
+            f"{where} needs either 'path' (a local table file) or both 'dataset' and 'file' "
+            f"(a registered dataset file); got keys {sorted(source, key=str)}"
+        )
+    if "id_column" not in source:
+        raise WorkflowError(
+            f"{where} needs 'id_column', the column (name or 0-based position) of the "
+            "patient identifiers"
+        )
+    if "transpose" in source and not isinstance(source["transpose"], bool):
+        raise WorkflowError(
+            f"cohort table {name!r}: transpose must be true or false, got "
+            f"{source['transpose']!r}"
+        )
+    if "exclude" in source:
+        _names(f"{where}.exclude", source["exclude"], allow_none=False)
+
+
+def _label_kind(definition: dict) -> str:
+    if "all_negative" in definition:
+        return "combination"
+    if definition.get("continuous"):
+        return "continuous"
+    if "levels" in definition:
+        return "factor"
+    return "binary"
+
+
+def _check_label(name: str, definition) -> None:
+    where = f"cohort.labels.{name}"
+    _mapping(where, definition)
+    _check_keys(where, definition, set().union(*_LABEL_KEYS.values()))
+    kind = _label_kind(definition)
+    foreign = sorted(set(definition) - _LABEL_KEYS[kind])
+    if foreign:
+        raise WorkflowError(
+            f"{where} is a {kind} label, which takes only "
+            f"{', '.join(sorted(_LABEL_KEYS[kind]))}; remove {foreign}"
+        )
+
+
 def _check_cohort(cohort) -> None:
     _mapping("cohort", cohort)
+    _check_keys("cohort", cohort, _COHORT_KEYS)
     for key in ("tables", "labels"):
         if cohort.get(key) is not None:
             _mapping(f"cohort.{key}", cohort[key])
     _choice("cohort.id_format", cohort.get("id_format", "tcga"), {"tcga", "plain"})
-    if isinstance(cohort.get("features"), dict) and "dce_cases" in cohort["features"]:
-        _check_dce_source(cohort["features"])
-    sources = {"features": cohort.get("features")} | dict(cohort.get("tables") or {})
-    for name, source in sources.items():
-        if source is None:
-            continue
-        _mapping(f"cohort table {name!r}", source)
-        if "transpose" in source and not isinstance(source["transpose"], bool):
-            raise WorkflowError(
-                f"cohort table {name!r}: transpose must be true or false, got "
-                f"{source['transpose']!r}"
-            )
+    size_feature = cohort.get("size_feature")
+    if size_feature is not None and (not isinstance(size_feature, str) or not size_feature):
+        raise WorkflowError(
+            f"cohort.size_feature must be the name of a feature column, got {size_feature!r}"
+        )
+    # A missing features table is reported when the cohort is built.
+    features = cohort.get("features")
+    if isinstance(features, dict) and "dce_cases" in features:
+        _check_dce_source(features)
+    elif features is not None:
+        _check_table_source("features", features, extra_keys={"exclude"})
+    for name, source in (cohort.get("tables") or {}).items():
+        _check_table_source(name, source)
+    for name, definition in (cohort.get("labels") or {}).items():
+        _check_label(name, definition)
     labels = set(cohort.get("labels") or {})
     for pair in cohort.get("compare") or []:
         if not isinstance(pair, list) or len(pair) != 2:

@@ -69,3 +69,81 @@ def test_shipped_workflow_is_valid():
 def test_label_value_in_two_classes_is_rejected():
     with pytest.raises(TableError, match="as both positive and negative"):
         parse_label("ER", {"column": "er", "positive": [1], "negative": [1.0, 0]})
+
+
+@pytest.mark.parametrize(
+    ("path", "typo", "message"),
+    [
+        ("cohort", "size_fature",
+         "cohort has unknown key(s) ['size_fature'] (did you mean 'size_feature' for "
+         "'size_fature'?); allowed: compare, features, id_format, labels, size_feature, "
+         "tables"),
+        ("cohort", "id_fromat", "cohort has unknown key(s) ['id_fromat'] (did you mean "
+         "'id_format' for 'id_fromat'?)"),
+        ("cohort", "tabels", "cohort has unknown key(s) ['tabels'] (did you mean 'tables' for "
+         "'tabels'?)"),
+        ("cohort.features", "id_colum", "cohort.features has unknown key(s) ['id_colum'] "
+         "(did you mean 'id_column' for 'id_colum'?); allowed: columns, dataset, exclude, "
+         "file, id_column, path, sep, sheet, transpose"),
+        ("cohort.tables.receptors", "colums", "cohort.tables.receptors has unknown key(s) "
+         "['colums'] (did you mean 'columns' for 'colums'?); allowed: columns, dataset, file, "
+         "id_column, path, sep, sheet, transpose"),
+        ("cohort.labels.HER2", "mising", "cohort.labels.HER2 has unknown key(s) ['mising'] "
+         "(did you mean 'missing' for 'mising'?)"),
+        ("analyses.prediction.published.ER", "sorce",
+         "prediction.published.ER has unknown key(s) ['sorce'] (did you mean 'source' for "
+         "'sorce'?); allowed: auc, source"),
+    ],
+)
+def test_typo_in_nested_key_is_rejected(path, typo, message):
+    spec = copy.deepcopy(BASE)
+    node = spec
+    for key in path.split("."):
+        node = node[key]
+    node[typo] = "x"
+    with pytest.raises(WorkflowError) as caught:
+        validate(spec)
+    assert message in str(caught.value)
+
+
+def test_label_key_of_other_kind_is_rejected():
+    spec = copy.deepcopy(BASE)
+    spec["cohort"]["labels"]["ER"]["levels"] = ["0", "1"]
+    with pytest.raises(WorkflowError) as caught:
+        validate(spec)
+    assert str(caught.value) == (
+        "cohort.labels.ER is a factor label, which takes only column, levels, one_vs_rest; "
+        "remove ['negative', 'positive']"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"id_column": "CLID"}, "cohort.features needs either 'path' (a local table file) or "
+         "both 'dataset' and 'file'"),
+        ({"path": "a.csv", "dataset": "tcga_brca", "file": "a.csv", "id_column": "ID"},
+         "cohort.features gives both 'path' and 'dataset'/'file'"),
+        ({"path": "a.csv"}, "cohort.features needs 'id_column'"),
+    ],
+)
+def test_incomplete_table_source_is_rejected(source, message):
+    spec = _with("cohort.features", source)
+    with pytest.raises(WorkflowError) as caught:
+        validate(spec)
+    assert message in str(caught.value)
+
+
+def test_size_feature_typo_stops_the_command(small_study, capsys):
+    from radiogenomics.cli import main
+
+    folder, spec = small_study
+    spec["cohort"]["size_fature"] = spec["cohort"].pop("size_feature")
+    workflow = folder / "typo.yaml"
+    workflow.write_text(yaml.safe_dump(spec))
+    code = main(["run", str(workflow), "--out", str(folder / "out")])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "cohort has unknown key(s) ['size_fature']" in error
+    assert "Traceback" not in error
+    assert not (folder / "out").exists()
