@@ -8,6 +8,7 @@ which adds its sub-commands. The modules import only :mod:`argparse` at load tim
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import signal
@@ -63,6 +64,27 @@ def main(argv: list[str] | None = None) -> int:
         # Input errors carry a message meant for the user; a traceback would hide it.
         print(f"radiogenomics {args.command}: error: {error}", file=sys.stderr)
         return 1
+    except PermissionError as error:
+        print(f"radiogenomics {args.command}: error: cannot write or read "
+              f"{error.filename or 'a file'}: {error.strerror}; choose a location you can "
+              "write to, for example with --out", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if error.errno not in _USER_FIXABLE_ERRNOS:
+            raise
+        print(f"radiogenomics {args.command}: error: {error.filename or 'a file'}: "
+              f"{error.strerror}; free space or choose another location, for example with "
+              "--out", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"radiogenomics {args.command}: interrupted; unfinished output was removed "
+              "('features extract' keeps finished cases for the next run)", file=sys.stderr)
+        return 130
+
+
+# Storage errors the user fixes by choosing another place: read-only file system, disk
+# full, quota exceeded.
+_USER_FIXABLE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 
 
 def _raise_on_sigterm(signum, frame):
