@@ -1,11 +1,11 @@
-"""The NIfTI-1 float reader against nibabel, and non-finite voxels that ITK zeroes."""
+"""The NIfTI-1 reader against nibabel: non-finite voxels that ITK zeroes, truncated files."""
 
 import nibabel
 import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from radiogenomics.features.image import _read_nifti1_floats, read_volume
+from radiogenomics.features.image import ImageError, _read_nifti1_voxels, read_volume
 
 
 @pytest.mark.parametrize("suffix", [".nii", ".nii.gz"])
@@ -19,7 +19,7 @@ def test_float_voxels_equal_nibabel(tmp_path, suffix, dtype):
     image.header.set_slope_inter(2.0, -1.0)
     nibabel.save(image, path)
     expected = np.asanyarray(nibabel.load(path).dataobj).T
-    voxels = _read_nifti1_floats(path)
+    voxels = _read_nifti1_voxels(path)
     assert voxels.shape == (7, 6, 5)
     np.testing.assert_allclose(voxels, expected, rtol=1e-6, equal_nan=True)
 
@@ -30,15 +30,41 @@ def test_big_endian_file_equals_nibabel(tmp_path):
     header = nibabel.Nifti1Header(endianness=">")
     nibabel.save(nibabel.Nifti1Image(values, np.eye(4), header=header), path)
     assert nibabel.load(path).header.endianness == ">"
-    voxels = _read_nifti1_floats(path)
+    voxels = _read_nifti1_voxels(path)
     assert voxels.dtype.isnative
     np.testing.assert_array_equal(voxels, values.T)
 
 
-def test_integer_image_is_left_to_other_readers(tmp_path):
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint16, np.int32])
+def test_integer_voxels_equal_nibabel(tmp_path, dtype):
+    values = np.random.default_rng(2).integers(0, 200, size=(4, 5, 6)).astype(dtype)
     path = tmp_path / "mask.nii.gz"
-    nibabel.save(nibabel.Nifti1Image(np.ones((3, 3, 3), np.int16), np.eye(4)), path)
-    assert _read_nifti1_floats(path) is None
+    nibabel.save(nibabel.Nifti1Image(values, np.eye(4)), path)
+    voxels = _read_nifti1_voxels(path)
+    assert voxels.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(voxels, values.T)
+
+
+@pytest.mark.parametrize("suffix", [".nii", ".nii.gz"])
+def test_truncated_file_is_rejected(tmp_path, suffix):
+    path = tmp_path / f"image{suffix}"
+    values = np.random.default_rng(3).normal(size=(20, 20, 20)).astype(np.float32)
+    nibabel.save(nibabel.Nifti1Image(values, np.eye(4)), path)
+    content = path.read_bytes()
+    path.write_bytes(content[: len(content) // 2])
+    with pytest.raises(ImageError, match="truncated"):
+        read_volume(path)
+
+
+def test_truncated_mask_is_rejected(tmp_path):
+    path = tmp_path / "mask.nii.gz"
+    mask = np.zeros((30, 30, 30), dtype=np.uint8)
+    mask[5:25, 5:25, 5:25] = 1
+    nibabel.save(nibabel.Nifti1Image(mask, np.eye(4)), path)
+    content = path.read_bytes()
+    path.write_bytes(content[: len(content) * 2 // 3])
+    with pytest.raises(ImageError, match=str(path.name)):
+        read_volume(path)
 
 
 def test_ct_phantom_matches_simpleitk(data_root):
