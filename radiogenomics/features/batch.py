@@ -14,9 +14,7 @@ import hashlib
 import json
 import logging
 import numbers
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from radiogenomics.errors import RadiogenomicsError, TableError
@@ -188,10 +186,10 @@ def _safe_name(case_id: str) -> str:
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w") as stream:
-        json.dump(payload, stream, allow_nan=True)
-    os.replace(temporary, path)
+    from radiogenomics.io.atomic import atomic_file
+
+    with atomic_file(path) as temporary:
+        temporary.write_text(json.dumps(payload, allow_nan=True))
 
 
 def _read_finished(out: Path, parts: Path, stamp: dict, cases: dict[str, str]) -> dict[str, dict]:
@@ -207,7 +205,16 @@ def _read_finished(out: Path, parts: Path, stamp: dict, cases: dict[str, str]) -
     finished: dict[str, dict] = {}
     discarded: dict[str, int] = {}
     if out.exists():
-        metadata = read_metadata(out)
+        try:
+            metadata = read_metadata(out)
+        except (OSError, ValueError) as error:
+            metadata = {}
+            logger.debug("cannot read the metadata of %s: %s", out, error)
+        if "settings_fingerprint" not in metadata:
+            raise RadiogenomicsError(
+                f"{out} exists but was not written by 'radiogenomics features extract' (it has "
+                "no settings record); choose another output path or move that file away"
+            )
         if metadata.get("settings_fingerprint") != stamp["settings_fingerprint"]:
             raise RadiogenomicsError(
                 f"{out} was made with other settings; choose another output path or "
@@ -289,9 +296,9 @@ def read_metadata(path) -> dict:
 
 
 def _write_table(table, out: Path, metadata: dict) -> None:
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    from radiogenomics.io.atomic import atomic_file
+
+    with atomic_file(out) as temporary:
         if out.suffix == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -302,10 +309,6 @@ def _write_table(table, out: Path, metadata: dict) -> None:
         else:
             table.to_csv(temporary)
             _write_json(out.with_name(out.name + ".json"), metadata)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _run_cases(cases, finished, settings, parts, stamp, fingerprints, n_jobs, progress):
@@ -431,10 +434,10 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
 
     errors = pd.DataFrame(failures, columns=["id", "image", "mask", "error"])
     if failures:
-        handle, temporary = tempfile.mkstemp(dir=errors_out.parent, suffix=".tmp")
-        os.close(handle)
-        errors.to_csv(temporary, index=False)
-        os.replace(temporary, errors_out)
+        from radiogenomics.io.atomic import atomic_file
+
+        with atomic_file(errors_out) as temporary:
+            errors.to_csv(temporary, index=False)
         logger.warning("%d of %d cases failed; see %s", len(failures), len(cases), errors_out)
     elif errors_out.exists():
         errors_out.unlink()

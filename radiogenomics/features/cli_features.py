@@ -70,6 +70,9 @@ def register(subparsers) -> None:
         help="also list the IBSI diagnostic columns (image and ROI sizes per processing step)",
     )
     catalogue.add_argument("--out", help="write the catalogue to this CSV instead of printing")
+    catalogue.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out file"
+    )
     catalogue.set_defaults(handler=_run_catalogue)
 
     ibsi = subparsers.add_parser(
@@ -97,6 +100,9 @@ def register(subparsers) -> None:
         "--label", type=int, help="mask label of the ROI (default: the only one)"
     )
     compliance.add_argument("--out", required=True, help="filled table (CSV)")
+    compliance.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out file"
+    )
     compliance.set_defaults(handler=_run_compliance)
 
 
@@ -137,7 +143,7 @@ def _register_dce(commands) -> None:
     )
 
     dce.add_argument(
-        "--cases", required=True, metavar="CSV", help="cases file (CSV), one line per lesion"
+        "--cases", required=True, metavar="CSV", help="cases file (CSV), one line per patient and lesion"
     )
     dce.add_argument(
         "--out", required=True, metavar="FILE", help="phenotype table to write, .csv or .parquet"
@@ -224,15 +230,7 @@ def _run_dce(args: argparse.Namespace) -> int:
     if args.jobs == 0:
         raise RadiogenomicsError("--jobs 0 starts no worker; give 1 or more, or -1 for every core")
     errors_out = out.with_name(f"{out.stem}_errors.csv")
-    for path in (out, errors_out):
-        if path.exists() and not args.overwrite:
-            raise FileExistsError(
-                f"{path} already exists; choose another --out or pass --overwrite to replace it"
-            )
-        if path.is_dir():
-            raise FileExistsError(f"{path} is a folder; choose a file name for --out")
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"the folder {out.parent} of --out does not exist; create it")
+    _check_output_files([out, errors_out], args.overwrite)
 
     chosen_settings = {name: getattr(args, name) for name in DCE_SETTING_OPTIONS
                        if getattr(args, name) is not None}
@@ -259,24 +257,38 @@ def _run_dce(args: argparse.Namespace) -> int:
 
 def _write_atomic(table, path: Path, index: bool) -> None:
     """Write a table to a temporary file beside ``path``, then rename it to ``path``."""
-    import os
-    import tempfile
+    from radiogenomics.io.atomic import atomic_file
 
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with atomic_file(path) as temporary:
         if path.suffix.lower() == ".parquet":
             table.to_parquet(temporary, index=index)
         else:
             table.to_csv(temporary, index=index, lineterminator="\n")
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+
+
+def _check_output_files(paths, overwrite: bool) -> None:
+    """Raise unless every path can be written: a new file, or an old one with ``overwrite``.
+
+    The paths are given by ``--out``; errors name it so the user knows which flag to change.
+    """
+    for path in map(Path, paths):
+        if path.is_dir():
+            raise FileExistsError(f"{path} is a folder; choose a file name for --out")
+        if path.exists() and not overwrite:
+            raise FileExistsError(
+                f"{path} already exists; choose another --out or pass --overwrite to replace it"
+            )
+        if not path.parent.is_dir():
+            raise FileNotFoundError(
+                f"the folder {path.parent} of --out does not exist; create it first"
+            )
 
 
 def _run_catalogue(args: argparse.Namespace) -> int:
     from radiogenomics.features.feature_catalogue import catalogue
 
+    if args.out:
+        _check_output_files([args.out], args.overwrite)
     table = catalogue(args.aggregation, diagnostics=args.diagnostics)
     if args.out:
         from radiogenomics.features.compliance import write_table
@@ -290,6 +302,7 @@ def _run_catalogue(args: argparse.Namespace) -> int:
 def _run_compliance(args: argparse.Namespace) -> int:
     from radiogenomics.features.compliance import run_compliance, summarise, write_table
 
+    _check_output_files([args.out], args.overwrite)
     table = run_compliance(args.config, args.reference, args.image, args.mask, args.label)
     write_table(table, args.out)
     counts = summarise(table)

@@ -8,8 +8,6 @@ A feature matches when ``|result - reference| <= tolerance``.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -123,16 +121,10 @@ def summarise(table) -> dict[str, int]:
 
 def write_table(table, path) -> None:
     """Write a table as CSV through a temporary file, so no half-written file remains."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    from radiogenomics.io.atomic import atomic_file
+
+    with atomic_file(path) as temporary:
         table.to_csv(temporary, index=False)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def run_compliance(configuration: str, reference, image, mask, label=None):

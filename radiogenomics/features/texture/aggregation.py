@@ -67,8 +67,9 @@ def _parse(aggregation, known: dict[str, Aggregation], aliases: dict[str, str]) 
     for item in requested:
         name = aliases.get(str(item).lower(), str(item).lower())
         if name not in known:
+            accepted = sorted({*known, *aliases})
             raise TextureInputError(
-                f"unknown texture aggregation {item!r}: use one of {sorted(known)}"
+                f"unknown texture aggregation {item!r}: use one of {accepted}"
             )
         if name not in names:
             names.append(name)
