@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 from pathlib import Path
@@ -59,6 +60,8 @@ def read_table(
             raise TableError(
                 f"cannot tell the separator of {path} from its suffix {suffix!r}; pass sep="
             )
+        if "encoding" not in read_kwargs:
+            _check_utf8(path)
         comment_lines = _count_comment_lines(path)
         try:
             table = pd.read_csv(path, sep=separator, skiprows=comment_lines, **read_kwargs)
@@ -74,6 +77,32 @@ def read_table(
     if id_column is not None:
         table = set_unique_index(table, id_column, source=str(path))
     return table
+
+
+def _check_utf8(path: Path, chunk_size: int = 1 << 20) -> None:
+    """Raise :class:`TableError` naming the first byte of ``path`` that is not valid UTF-8.
+
+    The file is decoded in chunks, so the offset (in bytes from the start of the file) is
+    exact however large the file is. A UTF-8 byte order mark is valid UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(chunk_size)
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                offset = consumed - pending + error.start
+                kind = {".csv": "CSV", ".tsv": "TSV"}.get(path.suffix.lower(), "text file")
+                raise TableError(
+                    f"table {path} is not UTF-8 text (byte {error.object[error.start]:#04x} "
+                    f"at offset {offset}); save it as a UTF-8 {kind}"
+                ) from None
+            if not chunk:
+                return
+            consumed += len(chunk)
 
 
 def _count_comment_lines(path: Path) -> int:
