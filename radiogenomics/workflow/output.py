@@ -20,6 +20,11 @@ RESULTS_MARKER = "provenance.json"
 def _check_replaceable(destination: Path, overwrite: bool, protected) -> None:
     if not destination.exists():
         return
+    if not destination.is_dir():
+        raise FileExistsError(
+            f"--out {destination} is an existing file, not a folder; choose a folder path "
+            "for the results (--overwrite replaces only an earlier results folder)"
+        )
     if not overwrite:
         raise FileExistsError(
             f"results folder {destination} already exists; choose another --out or pass "
@@ -59,8 +64,8 @@ def atomic_directory(destination: str | os.PathLike, overwrite: bool = False, pr
     Raises
     ------
     FileExistsError
-        If ``destination`` exists and ``overwrite`` is false, or it is not a results folder,
-        or it contains a protected input.
+        If ``destination`` is an existing file, or it exists and ``overwrite`` is false, or
+        it is not a results folder, or it contains a protected input.
     """
     destination = Path(destination).resolve()
     _check_replaceable(destination, overwrite, protected)

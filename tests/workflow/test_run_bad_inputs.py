@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from radiogenomics.cli import main
 from radiogenomics.errors import DatasetError, TableError, WorkflowError
@@ -164,4 +165,37 @@ def test_sigterm_removes_temporary_folder(small_study):
     time.sleep(1.0)
     os.kill(process.pid, signal.SIGTERM)
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert _no_results(folder / "out")
+
+
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_out_naming_a_file_says_so(small_study, capsys, overwrite):
+    folder, spec = small_study
+    workflow = folder / "small.yaml"
+    workflow.write_text(yaml.safe_dump(spec))
+    target = folder / "notes.txt"
+    target.write_text("not a results folder")
+    code = main(["run", str(workflow), "--out", str(target), *overwrite])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert f"--out {target} is an existing file, not a folder; choose a folder path" in error
+    assert "already exists" not in error
+    assert target.read_text() == "not a results folder"
+
+
+def test_latin1_labels_table_names_file_and_byte(small_study, capsys):
+    folder, spec = small_study
+    clinical = folder / "clinical.csv"
+    text = clinical.read_text(encoding="utf-8").replace("neg", "n\u00e9g")
+    clinical.write_bytes(text.encode("latin-1"))
+    first = text.encode("latin-1").index(b"\xe9")
+    spec["cohort"]["labels"]["status"]["negative"] = ["n\u00e9g"]
+    workflow = folder / "small.yaml"
+    workflow.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    code = main(["run", str(workflow), "--out", str(folder / "out")])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert (f"table {clinical} is not UTF-8 text (byte 0xe9 at offset {first}); save it as "
+            "a UTF-8 CSV") in error
+    assert "Traceback" not in error
     assert _no_results(folder / "out")
