@@ -181,43 +181,8 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int,
     analyses = spec["analyses"]
     size = cohort.features[cohort.size_feature] if cohort.size_feature else None
     if "associations" in analyses:
-        settings = analyses["associations"]
-        labels = cohort.labels[settings["labels"] or list(cohort.labels.columns)]
-        associations = assoc.size_controlled_association(
-            cohort.features, labels, size, settings["size_transform"], settings["correction"]
-        )
-        result.associations = associations
-        table = associations.table[ASSOCIATION_COLUMNS]
-        write_tables(table, folder, "associations")
-        skipped_text = ""
-        if len(associations.skipped):
-            write_csv(associations.skipped, folder / "associations_skipped.csv")
-            skipped_text = (f"\n\n{len(associations.skipped)} label(s) could not be tested "
-                            "(`associations_skipped.csv`):\n\n"
-                            + md.markdown_table(associations.skipped))
-        tested = table.dropna(subset=["q"])
-        if len(tested):
-            figure = pl.signed_q_heatmap(tested).figure
-            pl.save_figure(figure, figures_dir / "association_heatmap", **figure_options)
-        for label in tested["label"].unique():
-            figure = pl.volcano(tested, label).figure
-            pl.save_figure(figure, figures_dir / f"volcano_{_safe_name(label)}", **figure_options)
-        hits = associations.significant()
-        shown = hits if len(hits) else table.nsmallest(10, "p")
-        size_text = (f"`phenotype ~ label + {settings['size_transform']}({cohort.size_feature})`"
-                     if size is not None else "`phenotype ~ label`")
-        sections.append((
-            "Size-controlled associations",
-            f"Each phenotype was fitted as {size_text} by OLS; q is {settings['correction']} "
-            f"within each label. {len(hits)} of {len(table)} tests have q < 0.05"
-            + ("" if len(hits) else "; the 10 smallest p-values are shown") + ".\n\n"
-            + md.markdown_table(shown[["label", "feature", "n", "beta", "p", "q",
-                                       "p_without_size"]])
-            + skipped_text
-            + ("\n\n" + md.figure_link("association_heatmap",
-                                       "Phenotypes x labels, signed -log10 q")
-               + "\n\nVolcano plots: `figures/volcano_<label>.png`." if len(tested) else ""),
-        ))
+        sections.append(_associations_section(analyses["associations"], cohort, result, size,
+                                              folder, figure_options))
 
     if "univariate_roc" in analyses:
         settings = analyses["univariate_roc"]
@@ -225,13 +190,20 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int,
         univariate = assoc.univariate_auc(cohort.features, labels)
         result.univariate = univariate
         write_tables(univariate, folder, "univariate_auc")
-        distance = (univariate["auc"] - 0.5).abs()
-        top = univariate.loc[distance.sort_values(ascending=False).index[:10]]
-        sections.append((
-            "Univariate ROC",
-            "AUC of each raw phenotype as a score (higher = positive class), DeLong 95 % CI. "
-            "The 10 AUCs farthest from 0.5:\n\n" + md.markdown_table(top),
-        ))
+        if univariate.empty:
+            sections.append((
+                "Univariate ROC",
+                "No AUC was computed: no binary label has at least 2 patients in each class "
+                "(`cohort_summary.csv` lists the class counts, `run.log` each skipped label).",
+            ))
+        else:
+            distance = (univariate["auc"] - 0.5).abs()
+            top = univariate.loc[distance.sort_values(ascending=False).index[:10]]
+            sections.append((
+                "Univariate ROC",
+                "AUC of each raw phenotype as a score (higher = positive class), DeLong 95 % "
+                "CI. The 10 AUCs farthest from 0.5:\n\n" + md.markdown_table(top),
+            ))
 
     if "clustering" in analyses:
         settings = analyses["clustering"]
@@ -283,21 +255,27 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int,
         missing_tasks = [t for t in settings["tasks"] if t not in set(prediction.table["task"])]
         skipped_tasks = (f"\n\nNot predicted (a class has fewer than 2 patients): "
                          f"{', '.join(missing_tasks)}." if missing_tasks else "")
-        sections.append((
-            "Subtype prediction",
-            "Scaling and feature selection are fitted inside each training fold. AUCs with "
-            "DeLong 95 % CIs; `published_auc` is the value reported for the same phenotypes. "
-            "Leave-one-out AUCs of weak predictors can fall well below 0.5, because each "
-            "held-out case shifts the training class balance against itself; the repeated "
-            "k-fold rows are less affected. The `note` column of `prediction.csv` flags AUCs "
-            "whose whole interval lies below 0.5; read them as no signal.\n\n"
-            + md.markdown_table(prediction.table.drop(columns=["published_source", "note"]))
-            + "\n\nPaired DeLong tests of the models:\n\n"
-            + md.markdown_table(prediction.comparison)
-            + skipped_tasks
-            + ("\n\n" + md.figure_link("roc_curves", "ROC curves (leave-one-out)")
-               if prediction.scores else ""),
-        ))
+        if prediction.table.empty:
+            sections.append(("Subtype prediction", "No task could be predicted, because "
+                             f"every task ({', '.join(missing_tasks)}) has a class with fewer "
+                             "than 2 patients (`cohort_summary.csv` lists the class counts)."))
+        else:
+            sections.append((
+                "Subtype prediction",
+                "Scaling and feature selection are fitted inside each training fold. AUCs "
+                "with DeLong 95 % CIs; `published_auc` is the value reported for the same "
+                "phenotypes. Leave-one-out AUCs of weak predictors can fall well below 0.5, "
+                "because each held-out case shifts the training class balance against itself; "
+                "the repeated k-fold rows are less affected. The `note` column of "
+                "`prediction.csv` flags AUCs whose whole interval lies below 0.5; read them as "
+                "no signal.\n\n"
+                + md.markdown_table(prediction.table.drop(columns=["published_source", "note"]))
+                + "\n\nPaired DeLong tests of the models:\n\n"
+                + md.markdown_table(prediction.comparison)
+                + skipped_tasks
+                + ("\n\n" + md.figure_link("roc_curves", "ROC curves (leave-one-out)")
+                   if prediction.scores else ""),
+            ))
 
     if "survival" in analyses:
         sections.append(_survival_section(analyses["survival"], cohort, result, size, folder,
@@ -305,6 +283,57 @@ def _run(spec: dict, base_dir, folder: Path, data_dir, n_jobs: int,
 
     md.write_report(folder / "report.md", sections, spec.get("title") or spec["name"], notice)
     return result
+
+
+def _associations_section(settings, cohort, result, size, folder, figure_options):
+    from radiogenomics import assoc, pl
+
+    figures_dir = folder / "figures"
+    labels = cohort.labels[settings["labels"] or list(cohort.labels.columns)]
+    associations = assoc.size_controlled_association(
+        cohort.features, labels, size, settings["size_transform"], settings["correction"]
+    )
+    result.associations = associations
+    table = associations.table[ASSOCIATION_COLUMNS]
+    write_tables(table, folder, "associations")
+    skipped_text = ""
+    if len(associations.skipped):
+        write_csv(associations.skipped, folder / "associations_skipped.csv")
+        skipped_text = (f"{len(associations.skipped)} label(s) could not be tested "
+                        "(`associations_skipped.csv`):\n\n"
+                        + md.markdown_table(associations.skipped))
+    size_text = (f"`phenotype ~ label + {settings['size_transform']}({cohort.size_feature})`"
+                 if size is not None else "`phenotype ~ label`")
+    heading = ("Size-controlled associations" if size is not None
+               else "Associations (no size control: cohort.size_feature is not set)")
+    fitted = table.dropna(subset=["p"])
+    if fitted.empty:
+        logger.warning("associations: no label could be tested; see associations_skipped.csv")
+        return (heading, f"No label could be tested, so no {size_text} model was fitted. "
+                "The reason for each label is listed below, and `cohort_summary.csv` lists "
+                "the class counts.\n\n" + skipped_text)
+
+    tested = table.dropna(subset=["q"])
+    if len(tested):
+        figure = pl.signed_q_heatmap(tested).figure
+        pl.save_figure(figure, figures_dir / "association_heatmap", **figure_options)
+    for label in tested["label"].unique():
+        figure = pl.volcano(tested, label).figure
+        pl.save_figure(figure, figures_dir / f"volcano_{_safe_name(label)}", **figure_options)
+    hits = associations.significant()
+    shown = hits if len(hits) else fitted.astype({"p": float}).nsmallest(10, "p")
+    return (
+        heading,
+        f"Each phenotype was fitted as {size_text} by OLS; q is {settings['correction']} "
+        f"within each label. {len(hits)} of {len(table)} tests have q < 0.05"
+        + ("" if len(hits) else "; the 10 smallest p-values are shown") + ".\n\n"
+        + md.markdown_table(shown[["label", "feature", "n", "beta", "p", "q",
+                                   "p_without_size"]])
+        + ("\n\n" + skipped_text if skipped_text else "")
+        + ("\n\n" + md.figure_link("association_heatmap",
+                                   "Phenotypes x labels, signed -log10 q")
+           + "\n\nVolcano plots: `figures/volcano_<label>.png`." if len(tested) else ""),
+    )
 
 
 def _survival_section(settings, cohort, result, size, folder, figure_options):

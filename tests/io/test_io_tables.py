@@ -21,7 +21,7 @@ def test_latin1_csv_names_byte_and_offset(tmp_path):
 def test_offset_is_exact_across_chunks(tmp_path, chunk_size):
     path = tmp_path / "table.tsv"
     # Ten two-byte UTF-8 characters, so a chunk boundary can split one of them.
-    prefix = "id\tx\n".encode() + "\u00e9".encode() * 10
+    prefix = b"id\tx\n" + "\u00e9".encode() * 10
     path.write_bytes(prefix + b"\xff rest")
     with pytest.raises(TableError, match=r"\(byte 0xff at offset 25\); save it as a UTF-8 TSV"):
         _check_utf8(path, chunk_size)
