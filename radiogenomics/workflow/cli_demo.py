@@ -16,14 +16,17 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--out", required=True, help="folder to create for the results")
     parser.add_argument(
-        "--patients", type=int, default=60, help="number of simulated patients (default: 60)"
+        "--patients", type=int, default=60, metavar="N",
+        help="number of simulated patients, at least 10 (default: 60)",
     )
     parser.add_argument(
         "--seed", type=int, default=2024,
-        help="seed of the simulation and resampling (default: 2024)",
+        help="seed of the simulation and resampling, a non-negative integer (default: 2024)",
     )
     parser.add_argument(
-        "--jobs", type=int, help="worker processes (default: all CPUs); results do not change"
+        "--jobs", type=int, metavar="N",
+        help="worker processes: a positive integer, or -1 for all CPUs (default: all CPUs); "
+        "results do not depend on it",
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an existing --out folder"
@@ -32,10 +35,14 @@ def register(subparsers) -> None:
 
 
 def _demo(args) -> int:
-    from radiogenomics.workflow.demo import NOTICE, run_demo
+    from radiogenomics.workflow.demo import NOTICE, check_demo_arguments, run_demo
+    from radiogenomics.workflow.runner import resolve_workers
 
+    check_demo_arguments(args.patients, args.seed, patients_name="--patients",
+                         seed_name="--seed")
+    n_jobs = resolve_workers(args.jobs, "--jobs")
     result = run_demo(
-        args.out, n_patients=args.patients, seed=args.seed, n_jobs=args.jobs,
+        args.out, n_patients=args.patients, seed=args.seed, n_jobs=n_jobs,
         overwrite=args.overwrite,
     )
     print(NOTICE)

@@ -22,16 +22,18 @@ def register(subparsers) -> None:
         "--overwrite", action="store_true", help="replace an existing results folder"
     )
     parser.add_argument(
-        "--jobs", type=int,
-        help="worker processes for DCE phenotypes and cross-validation (default: all CPUs)"
+        "--jobs", type=int, metavar="N",
+        help="worker processes for DCE phenotypes and cross-validation: a positive integer, "
+        "or -1 for all CPUs (default: all CPUs); results do not depend on it",
     )
     parser.set_defaults(handler=_run)
 
 
 def _run(args) -> int:
-    from radiogenomics.workflow.runner import run_workflow
+    from radiogenomics.workflow.runner import resolve_workers, run_workflow
 
+    n_jobs = resolve_workers(args.jobs, "--jobs")
     result = run_workflow(args.workflow, args.out, data_dir=args.data_dir,
-                          overwrite=args.overwrite, n_jobs=args.jobs)
+                          overwrite=args.overwrite, n_jobs=n_jobs)
     print(f"results written to {result.out_dir} (report: {result.out_dir / 'report.md'})")
     return 0

@@ -127,6 +127,25 @@ def simulate_lesion(
     return series, tuple(n // 2 for n in shape)
 
 
+def check_demo_arguments(
+    n_patients, seed, patients_name: str = "n_patients", seed_name: str = "seed"
+) -> None:
+    """Raise :class:`RadiogenomicsError` unless the patient count and the seed are valid.
+
+    ``patients_name`` and ``seed_name`` name the arguments in the message, so the command
+    line can report its own flags (``--patients``, ``--seed``).
+    """
+    if isinstance(n_patients, bool) or not isinstance(n_patients, int) or n_patients < 10:
+        raise RadiogenomicsError(
+            f"{patients_name} must be an integer of at least 10 for the association and "
+            f"prediction steps, got {n_patients!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise RadiogenomicsError(
+            f"{seed_name} must be a non-negative integer (the random seed), got {seed!r}"
+        )
+
+
 def simulate_cohort(n_patients: int = 60, seed: int = 2024) -> pd.DataFrame:
     """Draw the patient-level variables of the simulated cohort.
 
@@ -136,11 +155,7 @@ def simulate_cohort(n_patients: int = 60, seed: int = 2024) -> pd.DataFrame:
         One row per patient (index ``patient``, e.g. ``SIM-001``) with the subtype, the
         expression score and its group, and the lesion parameters that the images use.
     """
-    if n_patients < 10:
-        raise RadiogenomicsError(
-            f"n_patients must be at least 10 for the association and prediction steps, "
-            f"got {n_patients}"
-        )
+    check_demo_arguments(n_patients, seed)
     rng = np.random.default_rng(seed)
     subtype = np.where(rng.uniform(size=n_patients) < BASAL_FRACTION, "Basal", "Luminal")
     # Each subtype gets the same evenly spaced quantiles of the volume distribution, in
@@ -268,11 +283,12 @@ def run_demo(
     out_dir : path-like
         Folder to create.
     n_patients : int
-        Number of simulated patients.
+        Number of simulated patients, at least 10.
     seed : int
-        Seed of the simulation and of the workflow's resampling.
+        Seed of the simulation and of the workflow's resampling, a non-negative integer.
     n_jobs : int, optional
-        Worker processes; all CPUs by default. Results do not depend on it.
+        Worker processes: a positive integer, or -1 (or None, the default) for all CPUs.
+        Results do not depend on it.
     overwrite : bool
         Replace an existing ``out_dir`` once the new one is complete.
 
@@ -282,9 +298,10 @@ def run_demo(
         The workflow result; ``out_dir`` points at ``out_dir/results``.
     """
     from radiogenomics.workflow.output import atomic_directory, write_csv
-    from radiogenomics.workflow.runner import default_workers, run_workflow
+    from radiogenomics.workflow.runner import resolve_workers, run_workflow
 
-    n_jobs = n_jobs or default_workers()
+    check_demo_arguments(n_patients, seed)
+    n_jobs = resolve_workers(n_jobs)
     with atomic_directory(out_dir, overwrite=overwrite) as folder:
         logger.warning("%s", NOTICE)
         simulated = folder / "simulated"

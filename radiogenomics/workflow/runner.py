@@ -67,13 +67,15 @@ def run_workflow(
         Replace an existing results folder (only once the new one is complete).
     n_jobs : int, optional
         Worker processes for cross-validation and for DCE-MRI phenotypes computed from
-        images; the CPUs available by default. Results do not depend on it.
+        images: a positive integer, or -1 (or None, the default) for the CPUs available.
+        Results do not depend on it.
 
     Returns
     -------
     RunResult
     """
     started = now()
+    n_jobs = resolve_workers(n_jobs)
     spec, base_dir = load_workflow(source)
     dce_cases = read_workflow_dce_cases(spec, base_dir)
     protected = _local_inputs(spec, base_dir) + dce_inputs(dce_cases)
@@ -90,8 +92,7 @@ def run_workflow(
         if package_logger.getEffectiveLevel() > logging.INFO:
             package_logger.setLevel(logging.INFO)
         try:
-            result = _run(spec, base_dir, folder, data_dir, n_jobs or default_workers(),
-                          dce_cases)
+            result = _run(spec, base_dir, folder, data_dir, n_jobs, dce_cases)
         finally:
             package_logger.removeHandler(handler)
             package_logger.setLevel(previous_level)
@@ -373,6 +374,42 @@ def _survival_section(settings, cohort, result, size, folder, figure_options):
                  f"{logrank['events']} events).\n\n"
                  + md.figure_link("km_clusters", "Kaplan-Meier curves of the patient clusters"))
     return ("Survival", body)
+
+
+def resolve_workers(n_jobs: int | None, option: str = "n_jobs") -> int:
+    """Return the number of worker processes that ``n_jobs`` requests.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        A positive number of workers, or ``None`` or -1 for every CPU available to this
+        process.
+    option : str
+        The name of the argument in error messages, e.g. ``"--jobs"``.
+
+    Raises
+    ------
+    RadiogenomicsError
+        If ``n_jobs`` is 0, a negative number other than -1, or not an integer.
+    """
+    from radiogenomics.errors import RadiogenomicsError
+
+    if n_jobs is None or n_jobs == -1:
+        return default_workers()
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int):
+        raise RadiogenomicsError(
+            f"{option} must be an integer (worker processes), or -1 for all CPUs; got {n_jobs!r}"
+        )
+    if n_jobs == 0:
+        raise RadiogenomicsError(
+            f"{option} 0 starts no worker; give 1 or more, or -1 for all CPUs"
+        )
+    if n_jobs < 0:
+        raise RadiogenomicsError(
+            f"{option} {n_jobs} is not a valid number of worker processes; give 1 or more, "
+            "or -1 for all CPUs"
+        )
+    return n_jobs
 
 
 def default_workers() -> int:
