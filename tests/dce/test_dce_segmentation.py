@@ -52,12 +52,81 @@ def test_segmentation_fills_holes():
     assert mask[core].all()
 
 
-def test_seed_outside_lesion_keeps_largest_object(caplog):
-    series, lesion = noisy_ellipsoid(5)
-    with caplog.at_level("WARNING"):
-        mask = segment_lesion(series, seed=(14, 32, 3))
-    assert "not in the enhancing class" in caplog.text
+def test_seed_outside_lesion_raises():
+    series, _ = noisy_ellipsoid(5)
+    with pytest.raises(ValueError, match=r"seed \(14, 32, 3\).*Move the seed into the lesion"):
+        segment_lesion(series, seed=(14, 32, 3))
+
+
+def test_seed_in_necrotic_core_kept():
+    series, lesion = noisy_ellipsoid(6)
+    frames = series.frames.copy()
+    core = ellipsoid(SHAPE, SPACING, (3.0, 3.0, 3.0))
+    frames[1:, core] = frames[0, core]
+    mask = segment_lesion(DCESeries(frames, TIMES, SPACING), seed=(14, 32, 32))
+    assert mask[core].all()
     assert dice(mask, lesion) >= 0.9
+
+
+def test_box_on_background_raises():
+    series, _ = noisy_ellipsoid(7)
+    with pytest.raises(ValueError, match="tighter box"):
+        segment_lesion(series, box=(0, 6, 0, 12, 0, 12))
+
+
+def test_lesion_wider_than_region_raises():
+    # The ellipsoid's semi-axes (9, 12, 8 mm) exceed a 5 mm region, so no retry can help.
+    series, _ = noisy_ellipsoid(8)
+    with pytest.raises(ValueError, match="extends beyond the region"):
+        segment_lesion(series, seed=(14, 32, 32), roi_radius_mm=5.0)
+
+
+SMALL_SHAPE = (20, 48, 48)
+
+
+def small_sphere(radius_mm, seed):
+    """A sphere on a 1 mm grid enhancing by 100 % in tissue enhancing by 15 %, SNR 20."""
+    rng = np.random.default_rng(seed)
+    lesion = ellipsoid(SMALL_SHAPE, (1.0, 1.0, 1.0), (radius_mm,) * 3)
+    enhancement = np.where(lesion, 1.0, 0.15)
+    frames = [np.full(SMALL_SHAPE, 100.0)]
+    for scale in (1.0, 0.95, 0.9, 0.85):
+        frames.append(100.0 * (1 + scale * enhancement))
+    noise = rng.normal(0.0, 100.0 / SNR, (len(frames), *SMALL_SHAPE))
+    return DCESeries(np.stack(frames) + noise, TIMES, (1.0, 1.0, 1.0)), lesion
+
+
+@pytest.mark.parametrize("radius_mm", [3.0, 4.0, 5.0, 6.0])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_small_sphere_volume(radius_mm, seed, caplog):
+    # With the 40 mm default region these lesions fill under 2 % of the grid, where
+    # two-class fuzzy c-means used to split the background noise instead.
+    series, lesion = small_sphere(radius_mm, seed)
+    with caplog.at_level("INFO"):
+        mask = segment_lesion(series, seed=(10, 24, 24))
+    true_volume = 4.0 / 3.0 * np.pi * radius_mm**3
+    assert mask.sum() == pytest.approx(true_volume, rel=0.25)
+    assert dice(mask, lesion) >= 0.9
+    assert "rejected" in caplog.text
+
+
+def test_small_sphere_warns_after_retry(caplog):
+    series, _ = small_sphere(4.0, 0)
+    with caplog.at_level("WARNING"):
+        segment_lesion(series, seed=(10, 24, 24))
+    assert "after the larger region(s) were rejected" in caplog.text
+
+
+def test_tiny_sphere_raises_or_is_exact():
+    # A 2 mm sphere (33 voxels) is under 3 % of the smallest 5 mm region. The result must
+    # be the sphere or an error asking for a box or a mask, never a mask of noise.
+    series, lesion = small_sphere(2.0, 0)
+    try:
+        mask = segment_lesion(series, seed=(10, 24, 24))
+    except ValueError as error:
+        assert "give a box" in str(error)
+    else:
+        assert dice(mask, lesion) >= 0.9
 
 
 @pytest.mark.parametrize("threshold", [0.0, 1.0, 1.5])
