@@ -80,3 +80,37 @@ def test_corrupt_files_drop_only_their_case(tmp_path):
     for patient in ("bad frame", "bad mask"):
         assert "cannot read image" in table.attrs["failed"][patient]
         assert "junk.nii.gz" in table.attrs["failed"][patient]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda image: image.SetOrigin((0.0, 50.0, 0.0)),
+         r"origin \(x, y, z\) series \(0.0, 0.0, 0.0\) vs image \(0.0, 50.0, 0.0\) mm"),
+        (lambda image: image.SetSpacing((0.7, 0.7, 2.0)),
+         r"spacing \(x, y, z\) series \(0\.69\d*, 0\.69\d*, 1\.600\d*\) vs image "
+         r"\(0\.69\d*, 0\.69\d*, 2\.0\) mm"),
+        (lambda image: image.SetDirection((-1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0)),
+         r"direction series \(1.0, 0.0"),
+    ],
+)
+def test_mask_on_other_grid_raises(tmp_path, change, message):
+    frames = write_case(tmp_path, 3)
+    mask = sitk.ReadImage(str(tmp_path / "mask.nii.gz"))
+    change(mask)
+    moved = tmp_path / "moved_mask.nii.gz"
+    sitk.WriteImage(mask, str(moved))
+    case = DCECase("A", frames=frames, times=TIMES, mask=moved)
+    series = case.load_series()
+
+    with pytest.raises(ValueError, match=message):
+        case.load_mask(series)
+    table = compute_dce_phenotype_table([case])
+    assert "moved_mask.nii.gz does not lie on the DCE grid" in table.attrs["failed"]["A"]
+
+
+def test_mask_on_same_grid_loads(tmp_path):
+    frames = write_case(tmp_path, 4)
+    case = DCECase("A", frames=frames, times=TIMES, mask=tmp_path / "mask.nii.gz")
+    _, lesion = realistic_lesion(np.random.default_rng(4), shape=(20, 40, 40), radius=5.0)
+    np.testing.assert_array_equal(case.load_mask(case.load_series()), lesion)

@@ -216,6 +216,7 @@ def test_cli_overwrite_replaces_output(study, tmp_path):
         (["--threshold", "1.5"], "membership_threshold"),
         (["--fuzziness", "1"], "fuzziness"),
         (["--gray-levels", "1"], "gray_levels"),
+        (["--first-postcontrast-time", "-1"], "first_postcontrast_time"),
         (["--jobs", "0"], "--jobs 0"),
     ],
 )
@@ -422,8 +423,75 @@ def test_resolve_settings_fills_defaults():
         ({"gray_levels": 16.0}, "integer"),
         ({"roi_radius_mm": "40"}, "number"),
         ({"random_state": True}, "integer"),
+        ({"random_state": 2**32}, "random_state"),
+        ({"first_postcontrast_time": -1.0}, "first_postcontrast_time .* above 0.0"),
+        ({"first_postcontrast_time": 0.0}, "above 0.0, got 0.0"),
     ],
 )
 def test_resolve_settings_rejects(settings, message):
     with pytest.raises(DCESettingsError, match=message):
         resolve_dce_settings(settings)
+
+
+def test_cli_bad_cases_go_to_errors(study, tmp_path):
+    folder = study["folder"]
+    absolute = {
+        row["patient"]: ";".join(str(folder / name) for name in row["frames"].split(";"))
+        for row in study["rows"]
+    }
+    # The P3 mask with its origin moved by 50 mm along x: right shape, other grid.
+    shifted = sitk.ReadImage(str(folder / "P3_mask.nii.gz"))
+    shifted.SetOrigin((50.0, 0.0, 0.0))
+    sitk.WriteImage(shifted, str(tmp_path / "shifted_mask.nii.gz"))
+    # P1's frames with the second post-contrast frame cut to half its bytes.
+    truncated = tmp_path / "truncated"
+    truncated.mkdir()
+    for index in range(len(TIMES)):
+        data = (folder / "P1" / f"frame{index}.nii.gz").read_bytes()
+        (truncated / f"frame{index}.nii.gz").write_bytes(data if index != 2 else
+                                                         data[: len(data) // 2])
+    rows = [
+        {"patient": "background seed", "frames": absolute["P1"], "times": TIMES_TEXT,
+         "seed": "1,1,1"},
+        {"patient": "shifted mask", "frames": absolute["P3"], "times": TIMES_TEXT,
+         "mask": str(tmp_path / "shifted_mask.nii.gz")},
+        {"patient": "truncated frame", "frames": frame_names(truncated), "times": TIMES_TEXT,
+         "seed": ",".join(map(str, SEED))},
+        {"patient": "P1", "frames": absolute["P1"], "times": TIMES_TEXT,
+         "seed": ",".join(map(str, SEED))},
+    ]
+    cases = write_cases(tmp_path / "cases.csv", rows)
+    out = tmp_path / "phenotypes.csv"
+
+    code = main(["features", "dce", "--cases", str(cases), "--out", str(out)])
+
+    assert code == 1
+    assert list(pd.read_csv(out, index_col="patient").index) == ["P1"]
+    errors = pd.read_csv(tmp_path / "phenotypes_errors.csv", index_col="patient")
+    assert set(errors.index) == {"background seed", "shifted mask", "truncated frame"}
+    assert "seed (1, 1, 1)" in errors.loc["background seed", "message"]
+    assert "Move the seed into the lesion" in errors.loc["background seed", "message"]
+    assert "origin (x, y, z) series (0.0, 0.0, 0.0) vs image (50.0, 0.0, 0.0)" in (
+        errors.loc["shifted mask", "message"])
+    assert "frame2.nii.gz: the file is truncated" in errors.loc["truncated frame", "message"]
+
+
+def test_cli_small_sphere_volume(tmp_path):
+    # A 9 mm sphere on a 1 mm grid is 1 % of the default 40 mm region, where two-class
+    # fuzzy c-means once split the noise and returned 15,223 mm³.
+    shape = (20, 48, 48)
+    rng = np.random.default_rng(0)
+    lesion = ellipsoid(shape, (1.0, 1.0, 1.0), (4.5, 4.5, 4.5))
+    enhancement = np.where(lesion, 1.0, 0.15)
+    frames = [np.full(shape, 100.0)]
+    frames += [100.0 * (1 + scale * enhancement) for scale in (1.0, 0.95, 0.9, 0.85)]
+    noisy = np.stack(frames) + rng.normal(0.0, 5.0, (len(frames), *shape))
+    write_frames(DCESeries(noisy, TIMES, (1.0, 1.0, 1.0)), tmp_path / "S")
+    cases = write_cases(tmp_path / "cases.csv", [
+        {"patient": "S", "frames": frame_names(tmp_path / "S"), "times": TIMES_TEXT,
+         "seed": "10,24,24"}])
+    out = tmp_path / "phenotypes.csv"
+
+    assert main(["features", "dce", "--cases", str(cases), "--out", str(out)]) == 0
+    volume = pd.read_csv(out, index_col="patient").loc["S", C["S1"]]
+    assert volume == pytest.approx(4.0 / 3.0 * np.pi * 4.5**3, rel=0.15)

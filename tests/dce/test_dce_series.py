@@ -8,6 +8,7 @@ from pydicom.dataset import FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
 from radiogenomics.features.dce import DCESeries, read_dce_dicom, read_dce_stack
+from radiogenomics.features.dce.series import DCESeriesError, read_image_file
 
 SHAPE = (4, 6, 5)
 
@@ -157,3 +158,41 @@ def test_integer_frames_stored_as_float32():
         series.relative_enhancement(), DCESeries(frames.astype(float), [0, 60, 120, 180])
         .relative_enhancement(), rtol=1e-6,
     )
+
+
+@pytest.mark.parametrize("suffix", [".nii.gz", ".nii"])
+def test_read_image_rejects_truncated_file(tmp_path, suffix):
+    # SimpleITK 2.5.7 reads a truncated NIfTI file and fills the missing voxels with zeros.
+    complete = tmp_path / f"frame{suffix}"
+    array = np.random.default_rng(0).normal(100.0, 5.0, (20, 48, 48)).astype(np.float32)
+    sitk.WriteImage(sitk.GetImageFromArray(array), str(complete))
+    data = complete.read_bytes()
+    truncated = tmp_path / f"half{suffix}"
+    truncated.write_bytes(data[: len(data) // 2])
+
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(read_image_file(complete)), array)
+    with pytest.raises(DCESeriesError, match=r"half\.nii.* is truncated"):
+        read_image_file(truncated)
+
+
+def test_read_image_file_size_from_header(tmp_path):
+    # 20 x 48 x 48 float32 voxels after the 352-byte NIfTI-1 header and extension flag.
+    path = tmp_path / "frame.nii"
+    sitk.WriteImage(sitk.GetImageFromArray(np.zeros((20, 48, 48), np.float32)), str(path))
+    assert path.stat().st_size == 352 + 20 * 48 * 48 * 4
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(DCESeriesError, match="implies 184672 bytes but it contains 184671"):
+        read_image_file(path)
+
+
+def test_read_stack_rejects_other_direction(tmp_path):
+    paths = []
+    for index in range(3):
+        image = sitk.Image((5, 6, 4), sitk.sitkInt16)
+        if index == 2:
+            image.SetDirection((0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0))
+        path = tmp_path / f"frame{index}.nii.gz"
+        sitk.WriteImage(image, str(path))
+        paths.append(path)
+    with pytest.raises(ValueError, match=r"frame2\.nii\.gz lies on a different grid.*direction"):
+        read_dce_stack(paths, [0, 60, 120])

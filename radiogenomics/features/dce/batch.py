@@ -14,6 +14,7 @@ from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features.dce.phenotypes import DCE_PHENOTYPES, compute_dce_phenotypes
 from radiogenomics.features.dce.series import (
     DCESeries,
+    check_image_on_grid,
     read_dce_dicom,
     read_dce_stack,
     read_image_file,
@@ -54,22 +55,32 @@ class DCECase:
             )
         return read_dce_stack(self.frames, self.times)
 
-    def load_mask(self) -> np.ndarray | None:
-        """Read the case's mask file, or return None when the case has none."""
+    def load_mask(self, series: DCESeries | None = None) -> np.ndarray | None:
+        """Read the case's mask file, or return None when the case has none.
+
+        Parameters
+        ----------
+        series : DCESeries, optional
+            The case's series. When given, the mask's size, spacing, origin and
+            direction must match its grid within 1e-3 mm, else ``DCESeriesError``.
+        """
         if self.mask is None:
             return None
         import SimpleITK as sitk
 
         if not os.path.isfile(self.mask):
             raise FileNotFoundError(f"case {self.patient}: mask file not found: {self.mask}")
-        return sitk.GetArrayFromImage(read_image_file(self.mask)) > 0
+        image = read_image_file(self.mask)
+        if series is not None:
+            check_image_on_grid(image, series, f"case {self.patient}: mask {self.mask}")
+        return sitk.GetArrayFromImage(image) > 0
 
 
 def _phenotype_case(case: DCECase, settings: dict) -> tuple[str, pd.Series | None, str]:
     try:
         series = case.load_series()
         row = compute_dce_phenotypes(
-            series, seed=case.seed, box=case.box, mask=case.load_mask(), **settings
+            series, seed=case.seed, box=case.box, mask=case.load_mask(series), **settings
         )
     except (RadiogenomicsError, FileNotFoundError) as error:
         return case.patient, None, str(error)

@@ -297,13 +297,17 @@ class DCESettingsError(RadiogenomicsError):
 # Each setting of compute_dce_phenotypes: (type, lowest value, highest value, bounds
 # included, what it sets). The lowest and highest value are None where there is no bound.
 _SETTING_RANGES = {
-    "first_postcontrast_time": (float, None, None, True, "kinetic-clock time (s)"),
+    # The kinetic clock must start after 0 s, because the uptake rate K3 = K1 / K2 divides
+    # by the time to peak.
+    "first_postcontrast_time": (float, 0.0, None, False, "kinetic-clock time (s) of the "
+                                "first post-contrast frame"),
     "fuzziness": (float, 1.0, None, False, "fuzzy c-means exponent"),
     "membership_threshold": (float, 0.0, 1.0, False, "lesion membership threshold"),
     "roi_radius_mm": (float, 0.0, None, False, "half-width (mm) of the region around a seed"),
     "kinetic_clusters": (int, 2, None, True, "number of kinetic clusters"),
     "gray_levels": (int, 2, None, True, "number of gray levels"),
-    "random_state": (int, 0, None, True, "fuzzy c-means seed"),
+    # NumPy's legacy seeding, which scikit-fuzzy uses, accepts 0 to 2**32 - 1.
+    "random_state": (int, 0, 2**32 - 1, True, "fuzzy c-means seed"),
 }
 
 

@@ -166,6 +166,48 @@ def check_mask(mask: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     return mask
 
 
+def check_image_on_grid(image, series: DCESeries, name: str, tolerance: float = 1e-3) -> None:
+    """Check that a SimpleITK image lies on the voxel grid of a DCE series.
+
+    Parameters
+    ----------
+    image : SimpleITK.Image
+        A 3-D image, such as a lesion mask.
+    series : DCESeries
+        The series whose grid the image must share.
+    name : str
+        The image's name (its file) in the error message.
+    tolerance : float
+        Largest accepted difference, in mm for origin and spacing and as an absolute
+        value for direction cosines.
+
+    Raises
+    ------
+    DCESeriesError
+        If size, spacing, origin or direction differ. The message shows both values of
+        each, in SimpleITK's (x, y, z) order.
+    """
+    grid_size = tuple(int(n) for n in reversed(series.shape))
+    grid_spacing = tuple(reversed(series.spacing))
+    grid_origin = tuple(reversed(series.origin))
+    grid_direction = tuple(series.direction[::-1, ::-1].ravel().tolist())
+    problems = []
+    if tuple(image.GetSize()) != grid_size:
+        problems.append(f"size (x, y, z) series {grid_size} vs image {image.GetSize()}")
+    if not np.allclose(image.GetSpacing(), grid_spacing, rtol=0, atol=tolerance):
+        problems.append(f"spacing (x, y, z) series {grid_spacing} vs image "
+                        f"{image.GetSpacing()} mm")
+    if not np.allclose(image.GetOrigin(), grid_origin, rtol=0, atol=tolerance):
+        problems.append(f"origin (x, y, z) series {grid_origin} vs image {image.GetOrigin()} mm")
+    if not np.allclose(image.GetDirection(), grid_direction, rtol=0, atol=tolerance):
+        problems.append(f"direction series {grid_direction} vs image {image.GetDirection()}")
+    if problems:
+        raise DCESeriesError(
+            f"{name} does not lie on the DCE grid (tolerance {tolerance} mm): "
+            f"{'; '.join(problems)}. Resample it onto the grid of the DCE frames first"
+        )
+
+
 def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESeries:
     """Read a DCE series from one NIfTI or NRRD file per time point.
 
@@ -197,13 +239,21 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
 def read_image_file(path: str | Path):
     """Read one image file with SimpleITK, turning a read failure into a clear error.
 
+    SimpleITK 2.5.7 reads a truncated ``.nii.gz`` without an error and fills the missing
+    voxels with zeros, so the file is checked first. A gzip-compressed file must
+    decompress to the end of its stream. A NIfTI-1 or NIfTI-2 file, compressed or not,
+    must contain at least the bytes its header implies, which are the data offset plus
+    the number of voxels times the bytes per voxel.
+
     Raises
     ------
     DCESeriesError
-        If the file is not an image SimpleITK reads, for example a truncated download.
+        If the file is truncated or corrupt, or is not an image SimpleITK reads.
     """
     import SimpleITK as sitk
 
+    path = Path(path)
+    _check_complete(path)
     try:
         return sitk.ReadImage(str(path))
     except RuntimeError as error:
@@ -212,6 +262,87 @@ def read_image_file(path: str | Path):
             f"cannot read image {path}: {reason}; check that the file is a complete NIfTI, "
             "NRRD or MHA image"
         ) from error
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK_BYTES = 1 << 20
+_NIFTI_HEADER_BYTES = 540  # The NIfTI-2 header size. A NIfTI-1 header is 348 bytes.
+
+
+def _check_complete(path: Path) -> None:
+    """Raise ``DCESeriesError`` if the gzip stream or NIfTI data of ``path`` ends early."""
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == _GZIP_MAGIC
+    if compressed:
+        head, n_bytes = _read_gzip_stream(path)
+    else:
+        with path.open("rb") as handle:
+            head = handle.read(_NIFTI_HEADER_BYTES)
+        n_bytes = path.stat().st_size
+    if not path.name.lower().endswith((".nii", ".nii.gz")):
+        return
+    expected = _nifti_data_end(head)
+    if expected is not None and n_bytes < expected:
+        raise DCESeriesError(
+            f"cannot read image {path}: the file is truncated, because its NIfTI header "
+            f"implies {expected} bytes{' after decompression' if compressed else ''} but it "
+            f"contains {n_bytes}. Download or copy the file again"
+        )
+
+
+def _read_gzip_stream(path: Path) -> tuple[bytes, int]:
+    """Decompress ``path`` in chunks and return its first bytes and decompressed length."""
+    import zlib
+
+    try:
+        from isal import igzip as gzip_module
+        from isal.isal_zlib import error as isal_error
+        stream_errors = (zlib.error, isal_error)
+    except ImportError:
+        import gzip as gzip_module
+        stream_errors = (zlib.error,)
+
+    head = b""
+    n_bytes = 0
+    try:
+        with gzip_module.open(path, "rb") as stream:
+            while chunk := stream.read(_CHUNK_BYTES):
+                if len(head) < _NIFTI_HEADER_BYTES:
+                    head += chunk[: _NIFTI_HEADER_BYTES - len(head)]
+                n_bytes += len(chunk)
+    except EOFError as error:
+        raise DCESeriesError(
+            f"cannot read image {path}: the file is truncated, because its gzip stream ends "
+            f"early ({error}). Download or copy the file again"
+        ) from error
+    except (*stream_errors, OSError) as error:
+        raise DCESeriesError(
+            f"cannot read image {path}: its gzip stream is corrupt ({error}). Download or "
+            "copy the file again"
+        ) from error
+    return head, n_bytes
+
+
+def _nifti_data_end(head: bytes) -> int | None:
+    """Return the file size a NIfTI-1 or NIfTI-2 header implies, or None if not NIfTI."""
+    import io
+
+    import nibabel
+    from nibabel.spatialimages import HeaderDataError
+
+    for header_class in (nibabel.Nifti1Header, nibabel.Nifti2Header):
+        size = header_class.sizeof_hdr
+        if len(head) < size:
+            continue
+        try:
+            header = header_class.from_fileobj(io.BytesIO(head[:size]), check=False)
+            if int(header["sizeof_hdr"]) != size:
+                continue
+            n_voxels = int(np.prod(header.get_data_shape(), dtype=np.int64))
+            return int(header.get_data_offset()) + n_voxels * header.get_data_dtype().itemsize
+        except (HeaderDataError, ValueError, TypeError):
+            continue
+    return None
 
 
 def _series_from_images(images: list, times: np.ndarray, names: Sequence) -> DCESeries:
@@ -226,11 +357,15 @@ def _series_from_images(images: list, times: np.ndarray, names: Sequence) -> DCE
             image.GetSize() == reference.GetSize()
             and np.allclose(image.GetSpacing(), reference.GetSpacing())
             and np.allclose(image.GetOrigin(), reference.GetOrigin(), atol=1e-3)
+            and np.allclose(image.GetDirection(), reference.GetDirection(), atol=1e-3)
         )
         if not same_grid:
             raise DCESeriesError(
-                f"{name} lies on a different grid from {names[0]} (size {image.GetSize()} vs "
-                f"{reference.GetSize()}); register or resample the frames first"
+                f"{name} lies on a different grid from {names[0]}: size {image.GetSize()} vs "
+                f"{reference.GetSize()}, spacing {image.GetSpacing()} vs "
+                f"{reference.GetSpacing()} mm, origin {image.GetOrigin()} vs "
+                f"{reference.GetOrigin()} mm, direction {image.GetDirection()} vs "
+                f"{reference.GetDirection()}. Register or resample the frames first"
             )
     frames = np.stack([sitk.GetArrayFromImage(image) for image in images])
     return DCESeries(
