@@ -143,7 +143,8 @@ def _register_dce(commands) -> None:
     )
 
     dce.add_argument(
-        "--cases", required=True, metavar="CSV", help="cases file (CSV), one line per patient and lesion"
+        "--cases", required=True, metavar="CSV",
+        help="cases file (CSV), one line per patient and lesion",
     )
     dce.add_argument(
         "--out", required=True, metavar="FILE", help="phenotype table to write, .csv or .parquet"
@@ -176,7 +177,9 @@ def _register_dce(commands) -> None:
         dest="roi_radius_mm",
         type=float,
         metavar="MM",
-        help="half-width in mm of the region segmented around a seed (default 40)",
+        help="half-width in mm of the region segmented around a seed (default 40); a "
+        "segmentation that looks like split background is retried with the half-width halved, "
+        "down to 5 mm",
     )
     settings.add_argument(
         "--kinetic-clusters",
