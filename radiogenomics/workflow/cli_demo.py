@@ -21,7 +21,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--seed", type=int, default=2024,
-        help="seed of the simulation and resampling, a non-negative integer (default: 2024)",
+        help="seed of the simulation and resampling, an integer from 0 to 4294967295 "
+        "(default: 2024)",
     )
     parser.add_argument(
         "--jobs", type=int, metavar="N",

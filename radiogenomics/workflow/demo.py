@@ -57,6 +57,8 @@ TISSUE_PER_AMPLITUDE = 0.03  # tissue enhancement per minute per unit of amplitu
 AMPLITUDE = {"Luminal": 1.5, "Basal": 2.3}
 WASHOUT_PER_MIN = {"Luminal": 0.02, "Basal": 0.12}
 BASAL_FRACTION = 0.4
+# scikit-learn and NumPy's legacy seeding accept seeds from 0 to 2**32 - 1 only.
+MAX_SEED = 2**32 - 1
 EDGE_BLUR_MM = 1.0
 EDGE_BLUR_PER_SCORE = 0.35
 
@@ -140,9 +142,10 @@ def check_demo_arguments(
             f"{patients_name} must be an integer of at least 10 for the association and "
             f"prediction steps, got {n_patients!r}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise RadiogenomicsError(
-            f"{seed_name} must be a non-negative integer (the random seed), got {seed!r}"
+            f"{seed_name} must be an integer from 0 to {MAX_SEED} (the random seed), "
+            f"got {seed!r}"
         )
 
 
@@ -285,7 +288,8 @@ def run_demo(
     n_patients : int
         Number of simulated patients, at least 10.
     seed : int
-        Seed of the simulation and of the workflow's resampling, a non-negative integer.
+        Seed of the simulation and of the workflow's resampling, an integer from 0 to
+        2**32 - 1.
     n_jobs : int, optional
         Worker processes: a positive integer, or -1 (or None, the default) for all CPUs.
         Results do not depend on it.

@@ -83,9 +83,15 @@ _CORRECTIONS = {"fdr_bh", "bh", "fdr_by", "by", "holm", "bonferroni", "qvalue", 
 _MODELS = {"lda_stepwise", "lda_kbest", "logistic_l2"}
 
 
-def _integer(where: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise WorkflowError(f"{where} must be an integer of at least {minimum}, got {value!r}")
+def _integer(where: str, value, minimum: int, maximum: int | None = None) -> None:
+    valid = not isinstance(value, bool) and isinstance(value, int) and value >= minimum
+    if maximum is None:
+        if not valid:
+            raise WorkflowError(
+                f"{where} must be an integer of at least {minimum}, got {value!r}"
+            )
+    elif not valid or value > maximum:
+        raise WorkflowError(f"{where} must be an integer from {minimum} to {maximum}, got {value!r}")
 
 
 def _choice(where: str, value, choices) -> None:
@@ -345,7 +351,8 @@ def validate(raw: dict) -> dict:
             raise WorkflowError(f"the workflow lacks the required key {key!r}")
     spec = copy.deepcopy(DEFAULTS)
     spec.update(copy.deepcopy(raw))
-    _integer("seed", spec["seed"], 0)
+    # scikit-learn and NumPy's legacy seeding accept seeds from 0 to 2**32 - 1 only.
+    _integer("seed", spec["seed"], 0, maximum=2**32 - 1)
     _check_cohort(spec["cohort"])
 
     analyses = spec.get("analyses") or {}

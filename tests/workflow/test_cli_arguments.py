@@ -17,8 +17,11 @@ WORKFLOW = str(Path(__file__).resolve().parents[2] / "workflows" / "tcga_brca_mr
     ("arguments", "message"),
     [
         (["demo", "--seed", "-1"],
-         "radiogenomics demo: error: --seed must be a non-negative integer (the random seed), "
-         "got -1"),
+         "radiogenomics demo: error: --seed must be an integer from 0 to 4294967295 (the "
+         "random seed), got -1"),
+        (["demo", "--seed", "4294967296"],
+         "radiogenomics demo: error: --seed must be an integer from 0 to 4294967295 (the "
+         "random seed), got 4294967296"),
         (["demo", "--patients", "3"],
          "radiogenomics demo: error: --patients must be an integer of at least 10 for the "
          "association and prediction steps, got 3"),
@@ -61,6 +64,26 @@ def test_run_accepts_jobs_minus_one(small_study, capsys):
     code = main(["run", str(workflow), "--out", str(folder / "out"), "--jobs", "-1"])
     assert code == 0
     assert (folder / "out" / "associations.csv").is_file()
+
+
+@pytest.mark.parametrize("seed", [2**32, -1])
+def test_run_rejects_seed_outside_range(small_study, capsys, seed):
+    folder, spec = small_study
+    spec["seed"] = seed
+    workflow = folder / "seed.yaml"
+    workflow.write_text(yaml.safe_dump(spec))
+    code = main(["run", str(workflow), "--out", str(folder / "out")])
+    assert code == 1
+    error = capsys.readouterr().err.strip()
+    assert error == (f"radiogenomics run: error: seed must be an integer from 0 to 4294967295, "
+                     f"got {seed}")
+    assert not (folder / "out").exists()
+
+
+def test_largest_seed_is_accepted():
+    from radiogenomics.workflow.demo import check_demo_arguments
+
+    check_demo_arguments(10, 2**32 - 1)
 
 
 @pytest.mark.parametrize("command", ["run", "demo"])
