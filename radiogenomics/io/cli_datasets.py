@@ -59,8 +59,8 @@ def _verify(args) -> int:
         report = verify_dataset(name, data_dir=args.data_dir)
         problems = report[report["status"] != "ok"]
         failures += len(problems)
-        state = "ok" if problems.empty else f"{len(problems)} problem(s)"
-        print(f"{name}: {len(report) - len(problems)}/{len(report)} files ok, {state}")
+        line = f"{name}: {len(report) - len(problems)}/{len(report)} files ok"
+        print(line if problems.empty else f"{line}, {len(problems)} problem(s)")
         shown = report if args.verbose_files else problems
         for row in shown.itertuples():
             print(f"  {row.status:8s} {row.file}")
