@@ -278,6 +278,11 @@ def _check_cohort(cohort) -> None:
     for key in ("tables", "labels"):
         if cohort.get(key) is not None:
             _mapping(f"cohort.{key}", cohort[key])
+    if cohort.get("labels") == {}:
+        raise WorkflowError(
+            "cohort.labels is empty; define at least one label (column with positive and "
+            "negative values, levels, or continuous: true), or remove the block"
+        )
     _choice("cohort.id_format", cohort.get("id_format", "tcga"), {"tcga", "plain"})
     size_feature = cohort.get("size_feature")
     if size_feature is not None and (not isinstance(size_feature, str) or not size_feature):
@@ -384,6 +389,11 @@ def validate(raw: dict) -> dict:
 
     labels = set(spec["cohort"].get("labels") or {})
     for name in ("associations", "univariate_roc"):
+        if name in resolved and not labels:
+            raise WorkflowError(
+                f"analyses.{name} tests phenotypes against labels, but cohort.labels defines "
+                f"none; define at least one label in cohort.labels, or remove analyses.{name}"
+            )
         chosen = resolved.get(name, {}).get("labels")
         _check_names(chosen, labels, f"analyses.{name}.labels")
     if "clustering" in resolved:

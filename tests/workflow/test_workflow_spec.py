@@ -147,3 +147,39 @@ def test_size_feature_typo_stops_the_command(small_study, capsys):
     assert "cohort has unknown key(s) ['size_fature']" in error
     assert "Traceback" not in error
     assert not (folder / "out").exists()
+
+
+def test_empty_labels_block_is_rejected():
+    spec = _with("cohort.labels", {})
+    with pytest.raises(WorkflowError) as error:
+        validate(spec)
+    assert str(error.value) == (
+        "cohort.labels is empty; define at least one label (column with positive and "
+        "negative values, levels, or continuous: true), or remove the block"
+    )
+
+
+def test_associations_without_labels_are_rejected():
+    spec = copy.deepcopy(BASE)
+    del spec["cohort"]["labels"]
+    spec["cohort"].pop("compare", None)
+    spec["analyses"] = {"associations": {}}
+    with pytest.raises(WorkflowError) as error:
+        validate(spec)
+    assert str(error.value) == (
+        "analyses.associations tests phenotypes against labels, but cohort.labels defines "
+        "none; define at least one label in cohort.labels, or remove analyses.associations"
+    )
+
+
+def test_empty_labels_run_stops_before_output(small_study, capsys):
+    from radiogenomics.cli import main
+
+    folder, spec = small_study
+    spec["cohort"]["labels"] = {}
+    workflow = folder / "no_labels.yaml"
+    workflow.write_text(yaml.safe_dump(spec))
+    code = main(["run", str(workflow), "--out", str(folder / "out")])
+    assert code == 1
+    assert "cohort.labels is empty" in capsys.readouterr().err
+    assert not (folder / "out").exists()
