@@ -58,37 +58,57 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (sent by `timeout` and batch schedulers) becomes an exception, so the
     # temporary results folder of an interrupted run is removed like after any error.
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    name = " ".join(
+        part for part in (args.command, getattr(args, f"{args.command}_command", None)) if part
+    )
     try:
         return int(args.handler(args) or 0)
     except (RadiogenomicsError, FileNotFoundError, FileExistsError) as error:
         # Input errors carry a message meant for the user; a traceback would hide it.
-        print(f"radiogenomics {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    except PermissionError as error:
-        print(f"radiogenomics {args.command}: error: cannot write or read "
-              f"{error.filename or 'a file'}: {error.strerror}; choose a location you can "
-              "write to, for example with --out", file=sys.stderr)
+        print(f"radiogenomics {name}: error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        if error.errno not in _USER_FIXABLE_ERRNOS:
+        if not isinstance(error, PermissionError) and error.errno not in _STORAGE_ADVICE:
             raise
-        print(f"radiogenomics {args.command}: error: {error.filename or 'a file'}: "
-              f"{error.strerror}; free space or choose another location, for example with "
-              "--out", file=sys.stderr)
+        advice = _STORAGE_ADVICE.get(error.errno, "check its permissions or choose another")
+        print(f"radiogenomics {name}: error: cannot {_describe_target(error.filename)}: "
+              f"{error.strerror}; {advice} (for an output, with --out)", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"radiogenomics {args.command}: interrupted; unfinished output was removed "
-              "('features extract' keeps finished cases for the next run)", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Terminated) as interruption:
+        kept = " (finished cases are kept for the next run)" if name == "features extract" else ""
+        cause = "terminated" if isinstance(interruption, Terminated) else "interrupted"
+        print(f"radiogenomics {name}: {cause}; unfinished output was removed{kept}",
+              file=sys.stderr)
+        return interruption.code if isinstance(interruption, Terminated) else 130
 
 
-# Storage errors the user fixes by choosing another place: read-only file system, disk
-# full, quota exceeded.
-_USER_FIXABLE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+# Advice for the storage errors a user fixes by choosing another place.
+_STORAGE_ADVICE = {
+    errno.EROFS: "the file system is read-only, so choose another folder",
+    errno.ENOSPC: "the disk is full, so free space or choose another folder",
+    errno.EDQUOT: "the disk quota is exceeded, so free space or choose another folder",
+}
+
+
+def _describe_target(filename) -> str:
+    """Return what the command failed to do, naming the output folder rather than a hidden
+    temporary file inside it."""
+    from pathlib import Path
+
+    if not filename:
+        return "write the output"
+    path = Path(filename)
+    if path.name.startswith(".") and path.suffix in (".partial", ".tmp", ".part"):
+        return f"write in {path.parent}"
+    return f"access {path}"
+
+
+class Terminated(SystemExit):
+    """Raised on SIGTERM; its exit code is 128 + the signal number, as shells report."""
 
 
 def _raise_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
+    raise Terminated(128 + signum)
 
 
 if __name__ == "__main__":

@@ -26,23 +26,30 @@ def run_with_failing_handler(monkeypatch, error):
 
 
 def test_read_only_folder_gives_message(monkeypatch, capsys):
-    error = OSError(errno.EROFS, "Read-only file system", "/results/.table.csv.partial")
+    error = OSError(errno.EROFS, "Read-only file system", "/results/.table.csv.x1.partial")
     assert run_with_failing_handler(monkeypatch, error) == 1
     message = capsys.readouterr().err
-    assert "Read-only file system" in message
-    assert "/results/.table.csv.partial" in message
+    assert "cannot write in /results: Read-only file system" in message
+    assert ".partial" not in message
     assert "--out" in message
 
 
-def test_permission_error_gives_message(monkeypatch, capsys):
+def test_permission_error_names_file(monkeypatch, capsys):
     error = PermissionError(errno.EACCES, "Permission denied", "/locked/table.csv")
     assert run_with_failing_handler(monkeypatch, error) == 1
-    assert "/locked/table.csv" in capsys.readouterr().err
+    assert "cannot access /locked/table.csv: Permission denied" in capsys.readouterr().err
 
 
 def test_interrupt_exits_130(monkeypatch, capsys):
     assert run_with_failing_handler(monkeypatch, KeyboardInterrupt()) == 130
-    assert "interrupted" in capsys.readouterr().err
+    message = capsys.readouterr().err
+    assert "radiogenomics features catalogue: interrupted" in message
+    assert "features extract" not in message
+
+
+def test_sigterm_exits_143_with_message(monkeypatch, capsys):
+    assert run_with_failing_handler(monkeypatch, cli.Terminated(143)) == 143
+    assert "radiogenomics features catalogue: terminated" in capsys.readouterr().err
 
 
 def test_other_os_errors_keep_traceback(monkeypatch):
