@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = b"radiogenomics"
 CASE_COLUMNS = ("id", "image", "mask")
+ERROR_COLUMNS = ("id", "image", "mask", "error")
 
 
 def read_cases(path) -> pandas.DataFrame:  # noqa: F821
@@ -190,6 +191,30 @@ def _write_json(path: Path, payload: dict) -> None:
 
     with atomic_file(path) as temporary:
         temporary.write_text(json.dumps(payload, allow_nan=True))
+
+
+def _check_errors_path(errors_out: Path, out: Path, inputs: list[Path]) -> None:
+    """Raise unless ``errors_out`` is a new file or an errors table of an earlier batch.
+
+    The errors table is replaced on every run and deleted when no case fails, so it must
+    never name the output, its metadata file, an input or a file of the user's.
+    """
+    taken = [out, out.with_name(out.name + ".json"), *inputs]
+    if any(errors_out.resolve() == path.resolve() for path in taken):
+        raise RadiogenomicsError(
+            f"the errors table {errors_out} would replace the output or an input file; give "
+            "--errors another path"
+        )
+    if errors_out.is_dir():
+        raise RadiogenomicsError(f"the errors table {errors_out} is a folder; give a file path")
+    if errors_out.exists():
+        with open(errors_out, encoding="utf-8", errors="replace") as stream:
+            header = stream.readline().strip()
+        if header != ",".join(ERROR_COLUMNS):
+            raise RadiogenomicsError(
+                f"{errors_out} exists and is not an errors table of 'features extract' (its "
+                f"first line is {header[:60]!r}); give --errors another path or move the file"
+            )
 
 
 def _read_finished(out: Path, parts: Path, stamp: dict, cases: dict[str, str]) -> dict[str, dict]:
@@ -388,7 +413,9 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
             f"n_jobs (CLI --jobs) must be a non-zero integer, got {n_jobs!r}; give the number "
             "of worker processes, or -1 for one per CPU core"
         )
+    inputs = []
     if not isinstance(cases, pd.DataFrame):
+        inputs.append(Path(cases))
         cases = read_cases(cases)
     else:
         missing = [c for c in CASE_COLUMNS if c not in cases.columns]
@@ -403,6 +430,7 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
         raise RadiogenomicsError(f"output must end in .parquet or .csv, got {out.name}")
     out.parent.mkdir(parents=True, exist_ok=True)
     errors_out = Path(errors_out) if errors_out else out.with_name(out.name + ".errors.csv")
+    _check_errors_path(errors_out, out, inputs)
     fingerprint = settings_fingerprint(settings)
     stamp = {"settings_fingerprint": fingerprint, "radiogenomics_version": __version__}
     parts = out.with_name(f".{out.name}.parts")
@@ -432,7 +460,7 @@ def extract_batch(cases, settings, out, n_jobs: int = 1, errors_out=None, progre
     _write_table(table, out, metadata)
     shutil.rmtree(parts, ignore_errors=True)
 
-    errors = pd.DataFrame(failures, columns=["id", "image", "mask", "error"])
+    errors = pd.DataFrame(failures, columns=list(ERROR_COLUMNS))
     if failures:
         from radiogenomics.io.atomic import atomic_file
 

@@ -69,7 +69,10 @@ def register(subparsers) -> None:
         action="store_true",
         help="also list the IBSI diagnostic columns (image and ROI sizes per processing step)",
     )
-    catalogue.add_argument("--out", help="write the catalogue to this CSV instead of printing")
+    catalogue.add_argument(
+        "--out", help="write the catalogue to this file (.parquet, otherwise CSV) instead of "
+        "printing it"
+    )
     catalogue.add_argument(
         "--overwrite", action="store_true", help="replace an existing --out file"
     )
@@ -106,9 +109,21 @@ def register(subparsers) -> None:
     compliance.set_defaults(handler=_run_compliance)
 
 
+def _check_jobs(jobs: int) -> None:
+    """Raise unless ``--jobs`` is a positive number of workers or -1 (every core)."""
+    from radiogenomics.errors import RadiogenomicsError
+
+    if jobs == 0 or jobs < -1:
+        raise RadiogenomicsError(
+            f"--jobs {jobs} is not a number of workers; give 1 or more, or -1 for every core"
+        )
+
+
 def _run_extract(args: argparse.Namespace) -> int:
     from radiogenomics.features.batch import extract_batch
     from radiogenomics.features.settings import Settings
+
+    _check_jobs(args.jobs)
 
     settings = Settings.from_yaml(args.settings) if args.settings else Settings()
     table, errors = extract_batch(
@@ -230,10 +245,14 @@ def _run_dce(args: argparse.Namespace) -> int:
         raise RadiogenomicsError(
             f"--out {out} must end in .csv or .parquet, the two table formats written"
         )
-    if args.jobs == 0:
-        raise RadiogenomicsError("--jobs 0 starts no worker; give 1 or more, or -1 for every core")
+    _check_jobs(args.jobs)
     errors_out = out.with_name(f"{out.stem}_errors.csv")
     _check_output_files([out, errors_out], args.overwrite)
+    for path in (out, errors_out):
+        if path.resolve() == Path(args.cases).resolve():
+            raise RadiogenomicsError(
+                f"--out would write {path} over the cases file; choose another --out"
+            )
 
     chosen_settings = {name: getattr(args, name) for name in DCE_SETTING_OPTIONS
                        if getattr(args, name) is not None}
@@ -294,9 +313,7 @@ def _run_catalogue(args: argparse.Namespace) -> int:
         _check_output_files([args.out], args.overwrite)
     table = catalogue(args.aggregation, diagnostics=args.diagnostics)
     if args.out:
-        from radiogenomics.features.compliance import write_table
-
-        write_table(table, args.out)
+        _write_atomic(table, Path(args.out), index=False)
     else:
         print(table.fillna("").to_string(index=False))
     return 0

@@ -51,10 +51,7 @@ def test_written_files_follow_umask(tmp_path):
 
 
 def test_extract_rejects_foreign_output_file(data_root, tmp_path, capsys):
-    phantom = data_root / "ibsi" / "ibsi_1_digital_phantom" / "nifti"
-    cases = tmp_path / "cases.csv"
-    pd.DataFrame({"id": ["phantom"], "image": [phantom / "image" / "phantom.nii.gz"],
-                  "mask": [phantom / "mask" / "mask.nii.gz"]}).to_csv(cases, index=False)
+    cases = phantom_cases(data_root, tmp_path)
     out = tmp_path / "features.csv"
     out.write_text("a,b\n1,2\n")
     code = main(["features", "extract", "--cases", str(cases), "--out", str(out),
@@ -70,3 +67,59 @@ def test_unknown_aggregation_lists_accepted_names(capsys):
     message = capsys.readouterr().err
     assert "'4d_avg'" in message
     assert "3d_avg" in message
+
+
+def phantom_cases(data_root, tmp_path):
+    phantom = data_root / "ibsi" / "ibsi_1_digital_phantom" / "nifti"
+    cases = tmp_path / "cases.csv"
+    pd.DataFrame({"id": ["phantom"], "image": [phantom / "image" / "phantom.nii.gz"],
+                  "mask": [phantom / "mask" / "mask.nii.gz"]}).to_csv(cases, index=False)
+    return cases
+
+
+def test_errors_table_never_replaces_inputs(data_root, tmp_path, capsys):
+    cases = phantom_cases(data_root, tmp_path)
+    before = cases.read_text()
+    out = tmp_path / "features.csv"
+    for errors in (cases, out):
+        code = main(["features", "extract", "--cases", str(cases), "--out", str(out),
+                     "--errors", str(errors), "--no-progress"])
+        assert code == 1
+        assert "give --errors another path" in capsys.readouterr().err
+    assert cases.read_text() == before
+    assert not out.exists()
+
+
+def test_errors_table_keeps_foreign_file(data_root, tmp_path, capsys):
+    cases = phantom_cases(data_root, tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    code = main(["features", "extract", "--cases", str(cases), "--out",
+                 str(tmp_path / "features.csv"), "--errors", str(notes), "--no-progress"])
+    assert code == 1
+    assert "is not an errors table" in capsys.readouterr().err
+    assert notes.read_text() == "my notes\n"
+
+
+def test_catalogue_writes_parquet(tmp_path):
+    out = tmp_path / "catalogue.parquet"
+    assert main(["features", "catalogue", "--out", str(out)]) == 0
+    table = pd.read_parquet(out)
+    assert "morph_volume" in set(table.iloc[:, 0])
+
+
+def test_dce_output_never_replaces_cases_file(tmp_path, capsys):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("patient,frames,times,seed\nP1,a.nii;b.nii,0;60,1;1;1\n")
+    before = cases.read_text()
+    code = main(["features", "dce", "--cases", str(cases), "--out", str(cases), "--overwrite"])
+    assert code == 1
+    assert "over the cases file" in capsys.readouterr().err
+    assert cases.read_text() == before
+
+
+def test_jobs_below_minus_one_rejected(tmp_path, capsys):
+    code = main(["features", "dce", "--cases", str(tmp_path / "c.csv"), "--out",
+                 str(tmp_path / "p.csv"), "--jobs", "-3"])
+    assert code == 1
+    assert "--jobs -3 is not a number of workers" in capsys.readouterr().err

@@ -89,7 +89,7 @@ def test_jobs_zero_leaves_nothing(work, phantom_paths, capsys):
     assert _extract(work, cases, "--jobs", "0") == 1
     line = _error_line(capsys)
     assert "--jobs" in line
-    assert "got 0" in line
+    assert "--jobs 0 is not a number of workers" in line
     assert _leftovers(work, "cases.csv") == []
 
 
