@@ -169,7 +169,13 @@ def _read_path(path: Path):
             return _read_nifti(reader, path)
         return reader.Execute()
     except RuntimeError as error:
-        raise ImageError(f"cannot read image {path}: {error}") from error
+        # ITK's messages start with its source file and line; keep the reason only.
+        reason = str(error).strip().splitlines()[-1].split("sitk::ERROR:")[-1].strip()
+        if "Unable to determine ImageIO reader" in reason:
+            reason = "no image format recognised (the file is empty, cut short or not an image)"
+        raise ImageError(
+            f"cannot read image {path}: {reason}; check the file or export it again"
+        ) from error
 
 
 # NIfTI-1 header fields (byte offset, struct format): dim, datatype, vox_offset, scl_slope,
@@ -194,8 +200,6 @@ def _read_nifti1_voxels(path: Path) -> np.ndarray | None:
         If the file ends before its last voxel or its compressed stream is corrupt.
         SimpleITK 2.5 fills the missing voxels of such a file with zeros instead.
     """
-    import struct
-
     try:
         # ISA-L decompresses gzip faster than zlib (2.6 times on the IBSI CT phantom).
         from isal import igzip as gzip
@@ -203,47 +207,61 @@ def _read_nifti1_voxels(path: Path) -> np.ndarray | None:
         import gzip
 
     opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        header = handle.read(352)
-        if len(header) < 352:
-            return None
-        for order in ("<", ">"):
-            if struct.unpack(f"{order}i", header[:4])[0] == 348:
-                break
-        else:
-            return None
-        fields = {name: struct.unpack_from(order + fmt, header, offset)
-                  for name, (offset, fmt) in _NIFTI1_FIELDS.items()}
-        dim = fields["dim"]
-        if dim[0] > 3 and any(size > 1 for size in dim[4:dim[0] + 1]):
-            return None
-        if fields["datatype"][0] not in _NIFTI1_TYPES:
-            return None
-        offset = int(fields["vox_offset"][0])
-        if offset < 352 or len(handle.read(offset - 352)) != offset - 352:
-            return None
-        # NIfTI stores x fastest, so C order with reversed dimensions is (z, y, x). The
-        # voxels are decompressed straight into the array, without an intermediate copy.
-        shape = tuple(max(size, 1) for size in dim[1:4])
-        voxels = np.empty(shape[::-1], dtype=np.dtype(_NIFTI1_TYPES[fields["datatype"][0]]))
-        try:
-            count = handle.readinto(voxels.reshape(-1).view(np.uint8))
-        except Exception as error:  # EOFError, zlib.error, gzip.BadGzipFile, IsalError
-            raise ImageError(
-                f"cannot read image {path}: the file is truncated or corrupt ({error}); "
-                "download or export it again"
-            ) from error
-        if count != voxels.nbytes:
-            raise ImageError(
-                f"cannot read image {path}: the file is truncated, its voxels end after "
-                f"{count} of {voxels.nbytes} bytes; download or export it again"
-            )
+    try:
+        with opener(path, "rb") as handle:
+            stored = _read_nifti1_stream(handle, path)
+    except ImageError:
+        raise
+    except Exception as error:  # EOFError, zlib.error, gzip.BadGzipFile, IsalError
+        raise ImageError(
+            f"cannot read image {path}: the file is truncated or corrupt ({error}); "
+            "download or export it again"
+        ) from error
+    if stored is None:
+        return None
+    voxels, order, fields = stored
     if order != ("<" if sys.byteorder == "little" else ">"):
         voxels.byteswap(inplace=True)
     slope, intercept = fields["scl_slope"][0], fields["scl_inter"][0]
     if slope not in (0.0, 1.0) or intercept != 0.0:
         voxels = voxels * slope + intercept
     return voxels
+
+
+def _read_nifti1_stream(handle, path: Path):
+    """Return the voxels, byte order and header fields read from an open NIfTI-1 file,
+    or None for a layout :func:`_read_nifti1_voxels` leaves to other readers."""
+    import struct
+
+    header = handle.read(352)
+    if len(header) < 352:
+        return None
+    for order in ("<", ">"):
+        if struct.unpack(f"{order}i", header[:4])[0] == 348:
+            break
+    else:
+        return None
+    fields = {name: struct.unpack_from(order + fmt, header, offset)
+              for name, (offset, fmt) in _NIFTI1_FIELDS.items()}
+    dim = fields["dim"]
+    if dim[0] > 3 and any(size > 1 for size in dim[4:dim[0] + 1]):
+        return None
+    if fields["datatype"][0] not in _NIFTI1_TYPES:
+        return None
+    offset = int(fields["vox_offset"][0])
+    if offset < 352 or len(handle.read(offset - 352)) != offset - 352:
+        return None
+    # NIfTI stores x fastest, so C order with reversed dimensions is (z, y, x). The
+    # voxels are decompressed straight into the array, without an intermediate copy.
+    shape = tuple(max(size, 1) for size in dim[1:4])
+    voxels = np.empty(shape[::-1], dtype=np.dtype(_NIFTI1_TYPES[fields["datatype"][0]]))
+    count = handle.readinto(voxels.reshape(-1).view(np.uint8))
+    if count != voxels.nbytes:
+        raise ImageError(
+            f"cannot read image {path}: the file is truncated, its voxels end after "
+            f"{count} of {voxels.nbytes} bytes; download or export it again"
+        )
+    return voxels, order, fields
 
 
 def _read_nifti(reader, path: Path):

@@ -75,3 +75,15 @@ def test_ct_phantom_matches_simpleitk(data_root):
     assert volume.spacing == reference.GetSpacing()[::-1]
     assert volume.origin == reference.GetOrigin()
     assert volume.direction == reference.GetDirection()
+
+
+@pytest.mark.parametrize("size", [0, 63])
+def test_cut_header_names_the_problem(tmp_path, size):
+    path = tmp_path / "image.nii.gz"
+    values = np.zeros((4, 4, 4), dtype=np.float32)
+    nibabel.save(nibabel.Nifti1Image(values, np.eye(4)), path)
+    path.write_bytes(path.read_bytes()[:size])
+    with pytest.raises(ImageError, match="cut short|truncated") as raised:
+        read_volume(path)
+    assert "sitk::ERROR" not in str(raised.value)
+    assert "image.nii.gz" in str(raised.value)
