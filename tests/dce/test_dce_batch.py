@@ -86,12 +86,12 @@ def test_corrupt_files_drop_only_their_case(tmp_path):
     ("change", "message"),
     [
         (lambda image: image.SetOrigin((0.0, 50.0, 0.0)),
-         r"origin \(x, y, z\) series \(0.0, 0.0, 0.0\) vs image \(0.0, 50.0, 0.0\) mm"),
+         r"origin \(x, y, z\) DCE frames \(0.0, 0.0, 0.0\) vs mask \(0.0, 50.0, 0.0\) mm"),
         (lambda image: image.SetSpacing((0.7, 0.7, 2.0)),
-         r"spacing \(x, y, z\) series \(0\.69\d*, 0\.69\d*, 1\.600\d*\) vs image "
+         r"spacing \(x, y, z\) DCE frames \(0\.69\d*, 0\.69\d*, 1\.600\d*\) vs mask "
          r"\(0\.69\d*, 0\.69\d*, 2\.0\) mm"),
         (lambda image: image.SetDirection((-1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0)),
-         r"direction series \(1.0, 0.0"),
+         r"direction DCE frames \(1.0, 0.0"),
     ],
 )
 def test_mask_on_other_grid_raises(tmp_path, change, message):

@@ -471,7 +471,7 @@ def test_cli_bad_cases_go_to_errors(study, tmp_path):
     assert set(errors.index) == {"background seed", "shifted mask", "truncated frame"}
     assert "seed (1, 1, 1)" in errors.loc["background seed", "message"]
     assert "Move the seed into the lesion" in errors.loc["background seed", "message"]
-    assert "origin (x, y, z) series (0.0, 0.0, 0.0) vs image (50.0, 0.0, 0.0)" in (
+    assert "origin (x, y, z) DCE frames (0.0, 0.0, 0.0) vs mask (50.0, 0.0, 0.0)" in (
         errors.loc["shifted mask", "message"])
     assert "frame2.nii.gz: the file is truncated" in errors.loc["truncated frame", "message"]
 

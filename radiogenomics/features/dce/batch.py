@@ -72,7 +72,7 @@ class DCECase:
             raise FileNotFoundError(f"case {self.patient}: mask file not found: {self.mask}")
         image = read_image_file(self.mask)
         if series is not None:
-            check_image_on_grid(image, series, f"case {self.patient}: mask {self.mask}")
+            check_image_on_grid(image, series, f"mask {self.mask}", kind="mask")
         return sitk.GetArrayFromImage(image) > 0
 
 

@@ -166,7 +166,9 @@ def check_mask(mask: np.ndarray, shape: Sequence[int]) -> np.ndarray:
     return mask
 
 
-def check_image_on_grid(image, series: DCESeries, name: str, tolerance: float = 1e-3) -> None:
+def check_image_on_grid(
+    image, series: DCESeries, name: str, tolerance: float = 1e-3, kind: str = "image"
+) -> None:
     """Check that a SimpleITK image lies on the voxel grid of a DCE series.
 
     Parameters
@@ -180,6 +182,8 @@ def check_image_on_grid(image, series: DCESeries, name: str, tolerance: float = 
     tolerance : float
         Largest accepted difference, in mm for origin and spacing and as an absolute
         value for direction cosines.
+    kind : str
+        What the image is ("mask"), which labels its values in the message.
 
     Raises
     ------
@@ -193,14 +197,16 @@ def check_image_on_grid(image, series: DCESeries, name: str, tolerance: float = 
     grid_direction = tuple(series.direction[::-1, ::-1].ravel().tolist())
     problems = []
     if tuple(image.GetSize()) != grid_size:
-        problems.append(f"size (x, y, z) series {grid_size} vs image {image.GetSize()}")
+        problems.append(f"size (x, y, z) DCE frames {grid_size} vs {kind} {image.GetSize()}")
     if not np.allclose(image.GetSpacing(), grid_spacing, rtol=0, atol=tolerance):
-        problems.append(f"spacing (x, y, z) series {grid_spacing} vs image "
+        problems.append(f"spacing (x, y, z) DCE frames {grid_spacing} vs {kind} "
                         f"{image.GetSpacing()} mm")
     if not np.allclose(image.GetOrigin(), grid_origin, rtol=0, atol=tolerance):
-        problems.append(f"origin (x, y, z) series {grid_origin} vs image {image.GetOrigin()} mm")
+        problems.append(f"origin (x, y, z) DCE frames {grid_origin} vs {kind} "
+                        f"{image.GetOrigin()} mm")
     if not np.allclose(image.GetDirection(), grid_direction, rtol=0, atol=tolerance):
-        problems.append(f"direction series {grid_direction} vs image {image.GetDirection()}")
+        problems.append(f"direction DCE frames {grid_direction} vs {kind} "
+                        f"{image.GetDirection()}")
     if problems:
         raise DCESeriesError(
             f"{name} does not lie on the DCE grid (tolerance {tolerance} mm): "
