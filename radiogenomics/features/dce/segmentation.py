@@ -86,6 +86,11 @@ def segment_lesion(
     and the segmentation repeated, down to ``MIN_ROI_RADIUS_MM`` (5 mm). Each retry is
     logged, and a mask found after a retry is logged as a warning.
 
+    NOTE: two-class fuzzy c-means cannot separate a lesion from surrounding tissue that
+    enhances almost as much. With a box, relative enhancement 0.6 in the lesion against
+    0.2 around it and noise of SD 10-15 % of the baseline signal, masks 1.3-1.8 times
+    the lesion were measured, with no warning. Give a mask for weakly enhancing lesions.
+
     Parameters
     ----------
     series : DCESeries
