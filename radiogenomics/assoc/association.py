@@ -11,6 +11,7 @@ p-values of one label across phenotypes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,6 +115,33 @@ def _design(label: pd.Series) -> pd.DataFrame:
     return values.to_frame()
 
 
+def _untestable_reason(label: pd.Series, min_per_class: int, continuous: bool,
+                       class_names: Mapping[float, str] | None) -> str:
+    """Return why ``label`` cannot be tested, or an empty string when it can."""
+    values = label.dropna()
+    if isinstance(label.dtype, pd.CategoricalDtype):
+        counts = label.value_counts(sort=False)
+        if len(counts) >= 2 and counts.min() >= min_per_class:
+            return ""
+        counts_text = ", ".join(f"{level}: {count}" for level, count in counts.items())
+        return (f"level counts {counts_text or 'none'}; a factor needs at least 2 levels with at "
+                f"least {min_per_class} patients each")
+    if continuous or not is_binary(label):
+        distinct = values.unique()
+        if len(distinct) >= 2:
+            return ""
+        if len(distinct) == 0:
+            return "continuous label with no values; it needs at least 2 distinct values"
+        return (f"continuous label with one distinct value, {distinct[0]:g} ({len(values)} "
+                "patients); it needs at least 2 distinct values")
+    counts = {code: int((values == code).sum()) for code in (1.0, 0.0)}
+    if min(counts.values()) >= min_per_class:
+        return ""
+    names = class_names or {1.0: "positive", 0.0: "negative"}
+    counts_text = ", ".join(f"{code:g} = {names[code]}: {count}" for code, count in counts.items())
+    return f"class counts {counts_text}; each class needs at least {min_per_class} patients"
+
+
 def size_controlled_association(
     features: pd.DataFrame,
     labels: pd.DataFrame,
@@ -121,6 +149,8 @@ def size_controlled_association(
     size_transform: str = "log",
     correction: str = "fdr_bh",
     min_per_class: int = 2,
+    class_names: Mapping[str, Mapping[float, str]] | None = None,
+    continuous: Collection[str] = (),
 ) -> AssociationResult:
     """Test every phenotype against every label, controlling for tumour size.
 
@@ -140,6 +170,12 @@ def size_controlled_association(
     min_per_class : int, default 2
         Labels with fewer patients in a class (or factor level) than this are skipped and
         listed in :attr:`AssociationResult.skipped`.
+    class_names : mapping, optional
+        Label name -> ``{1.0: name, 0.0: name}``, the original classes of a binary label,
+        so that the reason of a skipped label names them instead of the codes.
+    continuous : collection of str, optional
+        Names of continuous labels. Such a label is skipped, with its value named, when it
+        has fewer than 2 distinct values. Other labels with values 0 and 1 only are binary.
 
     Returns
     -------
@@ -160,10 +196,9 @@ def size_controlled_association(
         label = labels[name]
         if isinstance(label.dtype, pd.CategoricalDtype):
             label = label.cat.remove_unused_categories()
-        continuous = not isinstance(label.dtype, pd.CategoricalDtype) and not is_binary(label)
-        counts = label.value_counts()
-        if not continuous and (len(counts) < 2 or counts.min() < min_per_class):
-            reason = f"class counts {counts.to_dict()} below {min_per_class} per class"
+        reason = _untestable_reason(label, min_per_class, name in continuous,
+                                    (class_names or {}).get(name))
+        if reason:
             logger.warning("label %s skipped: %s", name, reason)
             skipped.append((name, reason))
             continue

@@ -292,7 +292,9 @@ def _associations_section(settings, cohort, result, size, folder, figure_options
     figures_dir = folder / "figures"
     labels = cohort.labels[settings["labels"] or list(cohort.labels.columns)]
     associations = assoc.size_controlled_association(
-        cohort.features, labels, size, settings["size_transform"], settings["correction"]
+        cohort.features, labels, size, settings["size_transform"], settings["correction"],
+        class_names=_class_names(cohort.definitions),
+        continuous=[d.name for d in cohort.definitions if d.kind == "continuous"],
     )
     result.associations = associations
     table = associations.table[ASSOCIATION_COLUMNS]
@@ -335,6 +337,22 @@ def _associations_section(settings, cohort, result, size, folder, figure_options
                                    "Phenotypes x labels, signed -log10 q")
            + "\n\nVolcano plots: `figures/volcano_<label>.png`." if len(tested) else ""),
     )
+
+
+def _class_names(definitions) -> dict:
+    """Return label name -> ``{1.0: text, 0.0: text}``, the classes of each binary label."""
+    names = {}
+    for definition in definitions:
+        if definition.kind != "binary":
+            continue
+        if hasattr(definition, "components"):
+            components = ", ".join(definition.components)
+            names[definition.name] = {1.0: f"{components} all negative",
+                                      0.0: f"any of {components} positive"}
+        else:
+            names[definition.name] = {1.0: ", ".join(map(str, definition.positive)),
+                                      0.0: ", ".join(map(str, definition.negative))}
+    return names
 
 
 def _survival_section(settings, cohort, result, size, folder, figure_options):

@@ -45,9 +45,26 @@ def test_constant_label_report_names_untested(constant_label_study):
     assert "## Unsupervised clustering" in report
     skipped = pd.read_csv(folder / "out" / "associations_skipped.csv")
     assert skipped["label"].tolist() == ["status"]
-    assert skipped["reason"].tolist() == ["class counts {1.0: 30} below 2 per class"]
+    assert skipped["reason"].tolist() == [
+        "class counts 1 = Basal: 30, 0 = Luminal: 0; each class needs at least 2 patients"]
     assert len(pd.read_csv(folder / "out" / "associations.csv")) == 0
     assert result.associations.table.empty
+
+
+def test_constant_continuous_label_names_value(small_study):
+    folder, spec = small_study
+    clinical = pd.read_csv(folder / "clinical.csv")
+    clinical["score"] = 1.0
+    clinical.to_csv(folder / "clinical.csv", index=False)
+    spec["cohort"]["labels"]["score"] = {"column": "score", "continuous": True}
+    spec["analyses"] = {"associations": {"labels": ["score"]}}
+    run_workflow(spec, folder / "out")
+    skipped = pd.read_csv(folder / "out" / "associations_skipped.csv")
+    reason = ("continuous label with one distinct value, 1 (30 patients); it needs at least "
+              "2 distinct values")
+    assert skipped["reason"].tolist() == [reason]
+    report = (folder / "out" / "report.md").read_text(encoding="utf-8")
+    assert f"| score | {reason} |" in report
 
 
 def test_run_without_size_feature_matches_statsmodels(small_study):
