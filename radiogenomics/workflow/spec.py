@@ -91,7 +91,9 @@ def _integer(where: str, value, minimum: int, maximum: int | None = None) -> Non
                 f"{where} must be an integer of at least {minimum}, got {value!r}"
             )
     elif not valid or value > maximum:
-        raise WorkflowError(f"{where} must be an integer from {minimum} to {maximum}, got {value!r}")
+        raise WorkflowError(
+            f"{where} must be an integer from {minimum} to {maximum}, got {value!r}"
+        )
 
 
 def _choice(where: str, value, choices) -> None:
