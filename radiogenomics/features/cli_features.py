@@ -292,6 +292,7 @@ def _check_output_files(paths, overwrite: bool) -> None:
     """Raise unless every path can be written: a new file, or an old one with ``overwrite``.
 
     The paths are given by ``--out``; errors name it so the user knows which flag to change.
+    A missing folder is created when the file is written, as ``features extract`` does.
     """
     for path in map(Path, paths):
         if path.is_dir():
@@ -300,10 +301,11 @@ def _check_output_files(paths, overwrite: bool) -> None:
             raise FileExistsError(
                 f"{path} already exists; choose another --out or pass --overwrite to replace it"
             )
-        if not path.parent.is_dir():
-            raise FileNotFoundError(
-                f"the folder {path.parent} of --out does not exist; create it first"
-            )
+        for folder in path.parents:
+            if folder.exists() and not folder.is_dir():
+                raise FileExistsError(
+                    f"{folder} is a file, so --out {path} cannot be created inside it"
+                )
 
 
 def _run_catalogue(args: argparse.Namespace) -> int:

@@ -123,3 +123,17 @@ def test_jobs_below_minus_one_rejected(tmp_path, capsys):
                  str(tmp_path / "p.csv"), "--jobs", "-3"])
     assert code == 1
     assert "--jobs -3 is not a number of workers" in capsys.readouterr().err
+
+
+def test_missing_output_folder_is_created(tmp_path):
+    out = tmp_path / "new" / "sub" / "catalogue.csv"
+    assert main(["features", "catalogue", "--out", str(out)]) == 0
+    assert "morph_volume" in out.read_text()
+
+
+def test_output_inside_a_file_rejected(tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("my notes\n")
+    assert main(["features", "catalogue", "--out", str(blocker / "catalogue.csv")]) == 1
+    assert "is a file" in capsys.readouterr().err
+    assert blocker.read_text() == "my notes\n"
