@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -301,11 +303,14 @@ def _check_output_files(paths, overwrite: bool) -> None:
             raise FileExistsError(
                 f"{path} already exists; choose another --out or pass --overwrite to replace it"
             )
-        for folder in path.parents:
-            if folder.exists() and not folder.is_dir():
-                raise FileExistsError(
-                    f"{folder} is a file, so --out {path} cannot be created inside it"
-                )
+        existing = next(folder for folder in path.absolute().parents if folder.exists())
+        if not existing.is_dir():
+            raise FileExistsError(
+                f"{existing} is a file, so --out {path} cannot be created inside it"
+            )
+        # Checked before the computation, so a read-only folder fails in seconds.
+        if not os.access(existing, os.W_OK):
+            raise PermissionError(errno.EACCES, "no permission to write", str(existing))
 
 
 def _run_catalogue(args: argparse.Namespace) -> int:

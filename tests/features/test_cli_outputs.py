@@ -137,3 +137,13 @@ def test_output_inside_a_file_rejected(tmp_path, capsys):
     assert main(["features", "catalogue", "--out", str(blocker / "catalogue.csv")]) == 1
     assert "is a file" in capsys.readouterr().err
     assert blocker.read_text() == "my notes\n"
+
+
+def test_unwritable_folder_fails_before_computing(tmp_path, monkeypatch, capsys):
+    import radiogenomics.features.cli_features as cli_features
+
+    monkeypatch.setattr(cli_features.os, "access", lambda path, mode: False)
+    out = tmp_path / "catalogue.csv"
+    assert main(["features", "catalogue", "--out", str(out)]) == 1
+    assert f"cannot access {tmp_path}: no permission to write" in capsys.readouterr().err
+    assert not out.exists()
