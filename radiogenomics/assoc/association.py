@@ -24,7 +24,13 @@ from radiogenomics.errors import TableError
 logger = logging.getLogger(__name__)
 
 COLUMNS = ["label", "feature", "test", "n", "beta", "se", "t", "f", "df", "p", "q",
-           "p_without_size", "beta_std"]
+           "p_without_size", "beta_std", "r_size", "size_collinear"]
+
+#: Absolute Pearson correlation with the transformed size covariate from which a phenotype
+#: is flagged ``size_collinear``. The size term removes at least 1 - 0.8² = 64 % of such a
+#: phenotype's variance, so its label test concerns the small residual, and ``p`` and
+#: ``p_without_size`` can disagree widely.
+SIZE_COLLINEAR_R = 0.8
 
 
 @dataclass
@@ -35,10 +41,14 @@ class AssociationResult:
     ----------
     table : pandas.DataFrame
         One row per label and phenotype with columns ``label, feature, test, n, beta, se,
-        t, f, df, p, q, p_without_size, beta_std``. ``beta`` is in phenotype units per unit
-        of the label (positive class minus negative class for binary labels). ``beta_std``
+        t, f, df, p, q, p_without_size, beta_std, r_size, size_collinear``. ``beta`` is in
+        phenotype units per unit of the label (positive class minus negative class for
+        binary labels). ``beta_std``
         divides it by the phenotype's standard deviation in the fitted sample. ``f`` is set
-        for factor labels, whose ``beta``, ``se`` and ``t`` are missing.
+        for factor labels, whose ``beta``, ``se`` and ``t`` are missing. ``r_size`` is the
+        Pearson correlation of the phenotype with the transformed size covariate in the
+        patients with the label and size, and ``size_collinear`` is ``|r_size| >=``
+        :data:`SIZE_COLLINEAR_R` (always False without size control).
     skipped : pandas.DataFrame
         Labels that could not be tested, with the reason.
     correction : str
@@ -51,6 +61,11 @@ class AssociationResult:
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["label", "reason"]))
     correction: str = "fdr_bh"
     size_transform: str = "log"
+
+    def size_collinear_features(self) -> list[str]:
+        """Return the phenotypes flagged ``size_collinear`` for any label, in table order."""
+        flagged = self.table.loc[self.table["size_collinear"].astype(bool), "feature"]
+        return list(dict.fromkeys(flagged))
 
     def significant(self, alpha: float = 0.05) -> pd.DataFrame:
         """Return the rows with ``q < alpha``, smallest first."""
@@ -220,6 +235,11 @@ def size_controlled_association(
             rows &= covariates["size"].reindex(label.index).notna()
         spread = features.loc[rows].std(ddof=1).to_numpy()
         table["beta_std"] = table["beta"] / np.where(spread > 0, spread, np.nan)
+        table["r_size"] = np.nan
+        if covariates is not None:
+            size_values = covariates["size"].reindex(features.index)[rows]
+            table["r_size"] = features.loc[rows].corrwith(size_values).to_numpy()
+        table["size_collinear"] = table["r_size"].abs() >= SIZE_COLLINEAR_R
         tables.append(table)
 
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)

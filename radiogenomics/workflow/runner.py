@@ -30,7 +30,7 @@ from radiogenomics.workflow.spec import load_workflow
 logger = logging.getLogger(__name__)
 
 ASSOCIATION_COLUMNS = ["label", "feature", "n", "beta", "se", "t", "p", "q", "p_without_size",
-                       "test", "f", "df", "beta_std"]
+                       "test", "f", "df", "beta_std", "r_size", "size_collinear"]
 
 
 @dataclass
@@ -325,17 +325,41 @@ def _associations_section(settings, cohort, result, size, folder, figure_options
         pl.save_figure(figure, figures_dir / f"volcano_{_safe_name(label)}", **figure_options)
     hits = associations.significant()
     shown = hits if len(hits) else fitted.astype({"p": float}).nsmallest(10, "p")
+    shown_columns = ["label", "feature", "n", "beta", "p", "q", "p_without_size"]
+    if size is not None:
+        shown_columns.append("size_collinear")
     return (
         heading,
         f"Each phenotype was fitted as {size_text} by OLS; q is {settings['correction']} "
         f"within each label. {len(hits)} of {len(table)} tests have q < 0.05"
         + ("" if len(hits) else "; the 10 smallest p-values are shown") + ".\n\n"
-        + md.markdown_table(shown[["label", "feature", "n", "beta", "p", "q",
-                                   "p_without_size"]])
+        + (_size_collinear_text(associations, hits, cohort.size_feature,
+                                settings["size_transform"]) + "\n\n"
+           if size is not None else "")
+        + md.markdown_table(shown[shown_columns])
         + ("\n\n" + skipped_text if skipped_text else "")
         + ("\n\n" + md.figure_link("association_heatmap",
                                    "Phenotypes x labels, signed -log10 q")
            + "\n\nVolcano plots: `figures/volcano_<label>.png`." if len(tested) else ""),
+    )
+
+
+def _size_collinear_text(associations, hits, size_feature: str, transform: str) -> str:
+    """Return the report sentence on phenotypes that nearly equal the size covariate."""
+    from radiogenomics.assoc.association import SIZE_COLLINEAR_R
+
+    covariate = f"{transform}({size_feature})" if transform != "none" else size_feature
+    flagged = associations.size_collinear_features()
+    if not flagged:
+        return (f"No phenotype correlates with the size covariate {covariate} at "
+                f"|r| >= {SIZE_COLLINEAR_R} in the tested patients (`size_collinear`).")
+    flagged_hits = int(hits["size_collinear"].astype(bool).sum())
+    return (
+        f"{len(flagged)} phenotype(s) correlate with the size covariate {covariate} at "
+        f"|r| >= {SIZE_COLLINEAR_R} in the tested patients: {', '.join(flagged)}. They give "
+        f"{flagged_hits} of the {len(hits)} tests with q < 0.05. The size term removes most "
+        "of their variance, so their p-values test the small remainder. Compare "
+        "`p_without_size`, and see `size_collinear` and `r_size` in `associations.csv`."
     )
 
 
