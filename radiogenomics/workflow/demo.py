@@ -13,12 +13,32 @@ score. Three things depend on them, with these effect sizes:
   1.0 mm x exp(-0.35 z) for a score z ~ N(0, 1), times a log-normal factor with log-SD
   0.15. The workflow tests the score as a binary label, above versus below the median.
 
-Everything else is noise independent of both: volume (log-normal, median 2,500 mm³,
-log-SD 0.6), lobulation, uptake rate (1.5-3 /min), the internal texture and the image
-noise. Noise and tissue enhancement scale with the amplitude, so the contrast-to-noise
-ratio does not depend on the subtype. The
-kinetic and enhancement-variance phenotypes therefore carry the subtype, the margin
-phenotypes carry the expression score, and texture and shape phenotypes carry neither.
+Everything else is independent of both: volume (log-normal, median 2,500 mm³, log-SD
+0.6), lobulation, uptake rate constant (1.5-3 /min), the internal texture and the image
+noise. Noise and tissue enhancement scale with the amplitude, so the contrast-to-noise ratio
+does not depend on the subtype. The phenotypes then carry the planted effects as follows:
+
+- **Subtype, directly:** Maximum enhancement (K1) through the amplitude, and Washout rate
+  (K4) and Signal Enhancement Ratio (SER) (K7) through the washout.
+- **Subtype, through the planted kinetic curve:** the other kinetic phenotypes, Time to peak
+  (K2), Uptake rate (K3), Curve shape index (K5) and E1 (K6), and the four
+  enhancement-variance phenotypes E1, E2, E3 and E4, whose voxel curves share the amplitude
+  and the washout. The uptake rate K3 = K1 / K2 is not noise, although the uptake rate
+  constant of the simulation is.
+- **Expression score, directly:** Margin Sharpness (M1), through the edge blur.
+- **Expression score, through the edge blur:** Variance of Margin Sharpness (M2), and Sum
+  Average (T11), because the blur shifts the gray levels of the edge voxels, which T11
+  weighs. T11 also depends strongly on lesion size, so its association with the score shows
+  mainly after the size adjustment (see `size_collinear` in `associations.csv`).
+- **Noise, once size is controlled:** Contrast (T1), Correlation (T2), Difference Entropy
+  (T3), Difference Variance (T4), Energy (T5), Entropy (T6), Homogeneity (T7), IMC1 (T8),
+  IMC2 (T9), Maximum Correlation Coefficient (T10), Sum Entropy (T12), Sum Variance (T13),
+  Variance (T14), Sphericity (G1), Irregularity (G2), Variance of Radial Gradient Histogram
+  (vRGH) (M3) and Maximum Diameter (S5). Most texture phenotypes and S5 depend strongly on
+  lesion size, so the workflow may flag them `size_collinear`. The size phenotypes S1-S4
+  and the surface to volume ratio G3 follow the simulated volume, which is the size
+  covariate.
+
 Volumes and scores are evenly spaced quantiles of their distributions, shuffled within each
 subtype, so that by design neither differs between the subtypes.
 """
@@ -62,11 +82,20 @@ MAX_SEED = 2**32 - 1
 EDGE_BLUR_MM = 1.0
 EDGE_BLUR_PER_SCORE = 0.35
 
-#: Phenotype families driven by each simulated variable; the rest are noise.
+#: Phenotypes that each simulated variable drives directly.
 PLANTED = {
     "subtype": ["Maximum enhancement (K1)", "Washout rate (K4)",
                 "Signal Enhancement Ratio (SER) (K7)"],
     "expression": ["Margin Sharpness (M1)"],
+}
+#: Phenotypes that follow from a planted effect: the kinetic curve for the subtype, the
+#: edge blur for the expression score.
+DERIVED = {
+    "subtype": ["Time to peak (K2)", "Uptake rate (K3)", "Curve shape index (K5)", "E1 (K6)",
+                "Maximum enhancement-variance (E1)", "Enhancement-Variance Time to Peak (E2)",
+                "Enhancement-variance Increasing Rate (E3)",
+                "Enhancement-variance Decreasing Rate (E4)"],
+    "expression": ["Variance of Margin Sharpness (M2)", "Sum Average (T11)"],
 }
 
 
