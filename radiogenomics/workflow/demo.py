@@ -97,6 +97,16 @@ DERIVED = {
                 "Enhancement-variance Decreasing Rate (E4)"],
     "expression": ["Variance of Margin Sharpness (M2)", "Sum Average (T11)"],
 }
+#: Phenotypes that no simulated variable drives: texture except the sum average, shape,
+#: the radial gradient histogram and the maximum diameter.
+NOISE = [
+    "Contrast (T1)", "Correlation (T2)", "Difference Entropy (T3)",
+    "Difference Variance (T4)", "Energy (T5)", "Entropy (T6)", "Homogeneity (T7)",
+    "IMC1 (T8)", "IMC2 (T9)", "Maximum Correlation Coefficient (T10)",
+    "Sum Entropy (T12)", "Sum Variance (T13)", "Variance (T14)", "Sphericity (G1)",
+    "Irregularity (G2)", "Variance of Radial Gradient Histogram (vRGH) (M3)",
+    "Maximum Diameter (S5)",
+]
 
 
 def simulate_lesion(

@@ -4,19 +4,7 @@ import pandas as pd
 import pytest
 
 from radiogenomics.cli import main
-from radiogenomics.workflow.demo import PLANTED, simulate_cohort
-
-# Phenotypes that no simulated variable drives: texture, shape and the radial gradient.
-# The sum average (T11) is left out because the edge blur shifts the gray levels of the
-# edge voxels, which it weighs.
-NOISE = [
-    "Contrast (T1)", "Correlation (T2)", "Difference Entropy (T3)",
-    "Difference Variance (T4)", "Energy (T5)", "Entropy (T6)", "Homogeneity (T7)",
-    "IMC1 (T8)", "IMC2 (T9)", "Maximum Correlation Coefficient (T10)",
-    "Sum Entropy (T12)", "Sum Variance (T13)", "Variance (T14)", "Sphericity (G1)",
-    "Irregularity (G2)", "Variance of Radial Gradient Histogram (vRGH) (M3)",
-    "Maximum Diameter (S5)",
-]
+from radiogenomics.workflow.demo import NOISE, PLANTED, simulate_cohort
 
 
 @pytest.fixture(scope="module")

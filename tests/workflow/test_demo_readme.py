@@ -1,14 +1,16 @@
 """The demo's simulated/README.md names the phenotypes that carry each planted effect."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
-from radiogenomics.workflow.demo import DERIVED, PLANTED, _simulation_readme, simulate_cohort
-
-DEMO_TEST = Path(__file__).resolve().parents[1] / "dce" / "test_dce_demo.py"
+from radiogenomics.workflow.demo import (
+    DERIVED,
+    NOISE,
+    PLANTED,
+    _simulation_readme,
+    simulate_cohort,
+)
 
 
 @pytest.fixture(scope="module")
@@ -17,13 +19,6 @@ def bullets():
     text = _simulation_readme(2024, simulate_cohort(20, seed=2024))
     found = re.findall(r"^- \*\*([^*\n]+?):\*\* (.+?)(?=^- |^$)", text, flags=re.M | re.S)
     return {heading: " ".join(body.split()) for heading, body in found}
-
-
-def _noise_of_demo_test() -> list[str]:
-    spec = importlib.util.spec_from_file_location("dce_demo_test", DEMO_TEST)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.NOISE
 
 
 def test_readme_has_one_bullet_per_role(bullets):
@@ -64,7 +59,7 @@ def test_constants_match_readme(bullets, kind, heading):
 def test_noise_list_matches_demo_test(bullets):
     noise = bullets["Noise, once size is controlled"]
     listed = noise.split(". ")[0]
-    expected = _noise_of_demo_test()
+    expected = list(NOISE)
     for feature in expected:
         assert feature in listed, feature
     codes = re.findall(r"\(([A-Z]\d+)\)", listed)
