@@ -139,8 +139,25 @@ def _volume_from_array(array: np.ndarray, spacing) -> Volume:
         array = array[np.newaxis]
     if array.ndim != 3:
         raise ImageError(f"expected a 2-D or 3-D array, got shape {array.shape}")
-    spacing = tuple(float(s) for s in np.broadcast_to(np.asarray(spacing, float), (3,)))
-    if min(spacing) <= 0:
+    if np.iscomplexobj(array) or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    ):
+        raise ImageError(
+            f"the array has {array.dtype} voxels; give real numbers (take the magnitude "
+            "of complex data first)"
+        )
+    values = np.atleast_1d(np.asarray(spacing, dtype=object))
+    try:
+        numbers = [float(s) for s in values if not isinstance(s, (str, bytes))]
+    except (TypeError, ValueError):
+        numbers = []
+    if values.ndim != 1 or len(numbers) != len(values) or len(values) not in (1, 3):
+        raise ImageError(
+            f"spacing must be one number or 3 numbers (dz, dy, dx) in mm, got {spacing!r}; "
+            "a 2-D image takes 3 values too, the first being the slice thickness"
+        )
+    spacing = tuple(float(s) for s in np.broadcast_to(np.asarray(numbers), (3,)))
+    if not min(spacing) > 0 or not all(np.isfinite(spacing)):
         raise ImageError(f"voxel spacing must be positive, got {spacing} mm")
     return Volume(array=array, spacing=spacing)
 

@@ -355,6 +355,13 @@ def extract(image, mask, settings: Settings | dict | None = None, **overrides):
     **overrides
         Setting values that replace those of ``settings``, plus ``spacing`` for arrays.
 
+    Notes
+    -----
+    The two spacings run in opposite orders. ``spacing`` follows the array axes,
+    ``(dz, dy, dx)``. The setting ``resampled_spacing`` follows the IBSI and PyRadiomics
+    convention, ``(x, y, z)``. For an image of spacing ``(2, 1, 0.5)``,
+    ``resampled_spacing=(0.5, 1, 2)`` keeps the grid unchanged.
+
     Returns
     -------
     dict

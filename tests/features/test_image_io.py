@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from radiogenomics.features.image import Volume, read_volume
+from radiogenomics.features.image import ImageError, Volume, read_volume
 from radiogenomics.features.pipeline import extract
 
 
@@ -46,3 +46,18 @@ def test_numpy_array_needs_positive_spacing():
     volume = read_volume(np.zeros((4, 4)), spacing=(1.0, 0.5, 0.5))
     assert isinstance(volume, Volume)
     assert volume.shape == (1, 4, 4)
+
+
+@pytest.mark.parametrize("spacing", [(1, 1), "1,1,1", (1, 1, 1, 1), ("a", 1, 1)])
+def test_array_spacing_needs_three_numbers(spacing):
+    with pytest.raises(ImageError, match=r"3 numbers \(dz, dy, dx\)"):
+        read_volume(np.zeros((4, 5, 6)), spacing=spacing)
+
+
+def test_array_single_spacing_is_isotropic():
+    assert read_volume(np.zeros((4, 5, 6)), spacing=0.5).spacing == (0.5, 0.5, 0.5)
+
+
+def test_complex_array_is_rejected():
+    with pytest.raises(ImageError, match="complex128 voxels"):
+        read_volume(np.zeros((4, 5, 6), dtype=complex), spacing=1.0)
