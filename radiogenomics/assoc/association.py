@@ -17,6 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from radiogenomics.assoc.alignment import (
+    align_labels,
+    align_size,
+    describe_size,
+    label_frame,
+    log_missing_label_values,
+    numeric_features,
+    size_series,
+)
 from radiogenomics.assoc.multitest import adjust_pvalues
 from radiogenomics.assoc.regression import RankDeficientError, linear_association
 from radiogenomics.errors import TableError
@@ -89,16 +98,19 @@ def transform_size(size: pd.Series, transform: str = "log") -> pd.Series:
     TableError
         If a log transform meets a size that is zero or negative.
     """
-    size = size.astype(float)
+    size = size_series(size)
     if transform == "none":
         return size
     if transform not in ("log", "log10"):
         raise TableError(f"size_transform must be 'log', 'log10' or 'none', got {transform!r}")
     bad = size[size <= 0]
     if len(bad):
+        shown = ", ".join(f"{patient!r}: {value:g}" for patient, value in bad.iloc[:10].items())
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
         raise TableError(
-            f"size covariate {size.name!r} must be positive for a {transform} transform; "
-            f"{len(bad)} patient(s) have {bad.iloc[:3].to_dict()}"
+            f"{describe_size(size)} must be positive for a {transform} transform, but "
+            f"{len(bad)} patient(s) have a zero or negative value ({shown}{more}); fix or "
+            "remove these sizes, or pass size_transform='none'"
         )
     return np.log(size) if transform == "log" else np.log10(size)
 
@@ -172,12 +184,16 @@ def size_controlled_association(
     Parameters
     ----------
     features : pandas.DataFrame
-        Patients x phenotypes (numeric).
-    labels : pandas.DataFrame
+        Patients x phenotypes (numeric). Its index defines the patients; label rows and
+        sizes of other patients are ignored.
+    labels : pandas.DataFrame or pandas.Series
         Patients x labels: binary labels coded 1/0/NaN, factors as pandas categoricals,
-        continuous labels as floats (the effect is then per unit of the label).
+        continuous labels as floats (the effect is then per unit of the label). A Series is
+        one label, named after the Series (``label`` when unnamed).
     size : pandas.Series or None
         Tumour size per patient (a volume, e.g. in mm^3). ``None`` fits ``y ~ label`` only.
+        Patients without a size, or without a label value, are left out of the fits, and
+        their identifiers are logged.
     size_transform : {'log', 'log10', 'none'}, default 'log'
     correction : str, default 'fdr_bh'
         Multiple-testing method across the phenotypes of one label; see
@@ -196,21 +212,33 @@ def size_controlled_association(
     -------
     AssociationResult
 
+    Raises
+    ------
+    TableError
+        If a phenotype column is not numeric, a table repeats a patient, the labels or the
+        sizes share no patient with the features, or a size is not positive for a log
+        transform.
+
     Examples
     --------
     >>> result = size_controlled_association(cohort.features, cohort.labels[["ER"]],
     ...                                      cohort.features["Size/Lesion volume (S1)"])
     ... # doctest: +SKIP
     """
+    features = numeric_features(features)
+    labels = align_labels(features, label_frame(labels))
     covariates = None
     if size is not None:
-        covariates = transform_size(size, size_transform).rename("size").to_frame()
+        size = size_series(size)
+        transformed = align_size(features, transform_size(size, size_transform))
+        covariates = transformed.rename("size").to_frame()
 
     tables, skipped = [], []
     for name in labels.columns:
         label = labels[name]
         if isinstance(label.dtype, pd.CategoricalDtype):
             label = label.cat.remove_unused_categories()
+        log_missing_label_values(name, label)
         reason = _untestable_reason(label, min_per_class, name in continuous,
                                     (class_names or {}).get(name))
         if reason:
