@@ -424,8 +424,8 @@ def test_resolve_settings_fills_defaults():
         ({"roi_radius_mm": "40"}, "number"),
         ({"random_state": True}, "integer"),
         ({"random_state": 2**32}, "random_state"),
-        ({"first_postcontrast_time": -1.0}, "first_postcontrast_time .* above 0.0"),
-        ({"first_postcontrast_time": 0.0}, "above 0.0, got 0.0"),
+        ({"first_postcontrast_time": -1.0}, "first_postcontrast_time .* above 0.0 s"),
+        ({"first_postcontrast_time": 0.0}, "above 0.0 s, got 0.0"),
     ],
 )
 def test_resolve_settings_rejects(settings, message):

@@ -6,6 +6,7 @@ from dce_phantoms import KINETIC_TIMES, gamma_curve, grid, series_from_enhanceme
 
 from radiogenomics.features.dce import compute_dce_phenotypes
 from radiogenomics.features.dce.kinetics import (
+    characteristic_curve,
     enhancement_variance_curve,
     kinetic_features,
     variance_features,
@@ -101,3 +102,23 @@ def test_phenotypes_on_shell_lesion_exact():
 def test_variance_curve_ignores_zero_baseline_voxels():
     enhancement = np.array([[1.0, 2.0], [3.0, 4.0], [np.nan, np.nan]])
     assert enhancement_variance_curve(enhancement) == pytest.approx([1.0, 1.0])
+
+
+@pytest.mark.parametrize("clusters", [1, 0, 2.0])
+def test_characteristic_curve_rejects_bad_cluster_count(clusters):
+    curves = np.array([[1.0, 0.8], [0.5, 0.6], [0.2, 0.3]])
+    with pytest.raises(ValueError) as error:
+        characteristic_curve(curves, n_clusters=clusters)
+    assert str(error.value) == (
+        f"n_clusters (kinetic_clusters in compute_dce_phenotypes) must be an integer of at "
+        f"least 2, got {clusters!r}, because the characteristic curve is the most enhancing "
+        "of several clusters"
+    )
+
+
+def test_characteristic_curve_of_identical_voxels():
+    # Every voxel has the same curve, so that curve is the characteristic curve.
+    curves = np.tile([0.9, 1.2, 1.1], (5, 1))
+    result = characteristic_curve(curves, n_clusters=4)
+    np.testing.assert_array_equal(result.curve, [0.9, 1.2, 1.1])
+    assert result.voxels.all()

@@ -95,3 +95,25 @@ def test_rejects_mask_on_other_grid():
     series, _ = realistic_lesion(np.random.default_rng(0), shape=(16, 32, 32), radius=4.0)
     with pytest.raises(ValueError, match="does not match the image grid"):
         compute_dce_phenotypes(series, mask=np.ones((16, 32, 31), dtype=bool))
+
+
+@pytest.mark.parametrize("clusters", [0, 1, -3])
+def test_rejects_fewer_than_two_kinetic_clusters(clusters):
+    series, lesion = realistic_lesion(np.random.default_rng(0), shape=(16, 32, 32), radius=4.0)
+    with pytest.raises(ValueError) as error:
+        compute_dce_phenotypes(series, mask=lesion, kinetic_clusters=clusters)
+    assert str(error.value) == (
+        f"DCE setting kinetic_clusters (number of kinetic clusters) must be at least 2, "
+        f"got {clusters}"
+    )
+
+
+@pytest.mark.parametrize("start", [-5, 0.0])
+def test_rejects_kinetic_clock_start_not_above_zero(start):
+    series, lesion = realistic_lesion(np.random.default_rng(0), shape=(16, 32, 32), radius=4.0)
+    with pytest.raises(ValueError) as error:
+        compute_dce_phenotypes(series, mask=lesion, first_postcontrast_time=start)
+    assert str(error.value) == (
+        "DCE setting first_postcontrast_time (kinetic-clock time (s) of the first "
+        f"post-contrast frame) must be above 0.0 s, got {start!r}"
+    )

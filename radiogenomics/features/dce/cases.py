@@ -34,6 +34,10 @@ from pathlib import Path
 from radiogenomics.errors import RadiogenomicsError
 from radiogenomics.features.dce.batch import DCECase
 
+# The settings check lives in settings.py; callers that import it from here still work.
+from radiogenomics.features.dce.settings import DCESettingsError as DCESettingsError
+from radiogenomics.features.dce.settings import resolve_dce_settings as resolve_dce_settings
+
 logger = logging.getLogger(__name__)
 
 CASE_COLUMNS = ("patient", "frames", "times", "dicom", "seed", "box", "mask")
@@ -288,87 +292,3 @@ def _parse_coordinates(column: str, text: str, problem) -> tuple[int, ...] | Non
                         "its lower bound")
                 return None
     return tuple(indices)
-
-
-class DCESettingsError(RadiogenomicsError):
-    """A DCE phenotype setting has an unknown name or a value out of range."""
-
-
-# Each setting of compute_dce_phenotypes: (type, lowest value, highest value, bounds
-# included, what it sets). The lowest and highest value are None where there is no bound.
-_SETTING_RANGES = {
-    # The kinetic clock must start after 0 s, because the uptake rate K3 = K1 / K2 divides
-    # by the time to peak.
-    "first_postcontrast_time": (float, 0.0, None, False, "kinetic-clock time (s) of the "
-                                "first post-contrast frame"),
-    "fuzziness": (float, 1.0, None, False, "fuzzy c-means exponent"),
-    "membership_threshold": (float, 0.0, 1.0, False, "lesion membership threshold"),
-    "roi_radius_mm": (float, 0.0, None, False, "half-width (mm) of the region around a seed"),
-    "kinetic_clusters": (int, 2, None, True, "number of kinetic clusters"),
-    "gray_levels": (int, 2, None, True, "number of gray levels"),
-    # NumPy's legacy seeding, which scikit-fuzzy uses, accepts 0 to 2**32 - 1.
-    "random_state": (int, 0, 2**32 - 1, True, "fuzzy c-means seed"),
-}
-
-
-def resolve_dce_settings(settings: dict | None = None) -> dict:
-    """Check DCE phenotype settings and return them with every default filled in.
-
-    Parameters
-    ----------
-    settings : dict, optional
-        Keyword arguments of :func:`compute_dce_phenotypes`, such as
-        ``{"fuzziness": 2.5}``.
-
-    Returns
-    -------
-    dict
-        Every setting of :func:`compute_dce_phenotypes`, the given ones and the defaults.
-
-    Raises
-    ------
-    DCESettingsError
-        If a name is unknown or a value has the wrong type or lies out of range.
-    """
-    import inspect
-
-    from radiogenomics.features.dce.phenotypes import compute_dce_phenotypes
-
-    defaults = {
-        name: parameter.default
-        for name, parameter in inspect.signature(compute_dce_phenotypes).parameters.items()
-        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
-    }
-    settings = dict(settings or {})
-    unknown = sorted(set(settings) - set(defaults))
-    if unknown:
-        raise DCESettingsError(
-            f"unknown DCE phenotype setting(s) {unknown}; allowed: {', '.join(sorted(defaults))}"
-        )
-    resolved = {**defaults, **settings}
-    for name, value in resolved.items():
-        _check_setting(name, value)
-    return resolved
-
-
-def _check_setting(name: str, value) -> None:
-    if name not in _SETTING_RANGES:
-        # A setting added to compute_dce_phenotypes later is checked there, per case.
-        return
-    kind, low, high, inclusive, meaning = _SETTING_RANGES[name]
-    numeric = (int,) if kind is int else (int, float)
-    if isinstance(value, bool) or not isinstance(value, numeric) or not math.isfinite(value):
-        raise DCESettingsError(
-            f"DCE setting {name} ({meaning}) must be a finite "
-            f"{'integer' if kind is int else 'number'}, got {value!r}"
-        )
-    too_low = low is not None and (value < low if inclusive else value <= low)
-    too_high = high is not None and (value > high if inclusive else value >= high)
-    if too_low or too_high:
-        if low is not None and high is not None:
-            allowed = f"in ({low}, {high})" if not inclusive else f"in [{low}, {high}]"
-        elif low is not None:
-            allowed = f"{'at least' if inclusive else 'above'} {low}"
-        else:
-            allowed = f"{'at most' if inclusive else 'below'} {high}"
-        raise DCESettingsError(f"DCE setting {name} ({meaning}) must be {allowed}, got {value!r}")

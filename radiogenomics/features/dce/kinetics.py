@@ -20,6 +20,7 @@ two manufacturers. Acad Radiol 2010;17:822-829 (Table 2 lists the phenotypes).
 from __future__ import annotations
 
 import logging
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,8 +79,8 @@ def characteristic_curve(
     enhancement : ndarray, shape (n_voxels, n_post)
         Relative enhancement of each lesion voxel at each post-contrast frame.
     n_clusters : int
-        Number of fuzzy c-means clusters. Reduced to the number of distinct curves when
-        the lesion has fewer.
+        Number of fuzzy c-means clusters, at least 2. Reduced to the number of distinct
+        curves when the lesion has fewer.
     fuzziness : float
         Fuzzy c-means exponent m.
     random_state : int
@@ -91,6 +92,13 @@ def characteristic_curve(
     """
     # NOTE: the source abstracts give neither the number of clusters nor m; 4 and 2 are
     # this package's choices.
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, numbers.Integral) \
+            or n_clusters < 2:
+        raise RadiogenomicsError(
+            f"n_clusters (kinetic_clusters in compute_dce_phenotypes) must be an integer of "
+            f"at least 2, got {n_clusters!r}, because the characteristic curve is the most "
+            "enhancing of several clusters"
+        )
     enhancement = np.asarray(enhancement, dtype=float)
     finite = np.all(np.isfinite(enhancement), axis=1)
     if not finite.any():
@@ -104,6 +112,7 @@ def characteristic_curve(
     n_clusters = min(n_clusters, n_distinct)
     voxels = np.zeros(len(enhancement), dtype=bool)
     if n_clusters < 2:
+        # Every voxel has the same curve, so that curve is the characteristic curve.
         voxels[finite] = True
         return CharacteristicCurve(curve=curves[0].copy(), voxels=voxels)
     centers, memberships = fuzzy_cmeans(

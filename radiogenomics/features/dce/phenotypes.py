@@ -25,6 +25,7 @@ from radiogenomics.features.dce.kinetics import (
 from radiogenomics.features.dce.margin import MARGIN_COLUMNS, margin_features
 from radiogenomics.features.dce.segmentation import segment_lesion
 from radiogenomics.features.dce.series import DCESeries, check_mask
+from radiogenomics.features.dce.settings import check_dce_setting
 from radiogenomics.features.dce.texture import TEXTURE_COLUMNS, texture_features
 
 logger = logging.getLogger(__name__)
@@ -88,11 +89,11 @@ def compute_dce_phenotypes(
     fuzziness, membership_threshold, roi_radius_mm
         Segmentation settings, see ``segment_lesion``.
     kinetic_clusters : int
-        Number of fuzzy c-means clusters of the voxels' enhancement curves.
+        Number of fuzzy c-means clusters of the voxels' enhancement curves, at least 2.
     gray_levels : int
-        Gray levels of the texture quantisation.
+        Gray levels of the texture quantisation, at least 2.
     random_state : int
-        Seed of every fuzzy c-means initialisation.
+        Seed of every fuzzy c-means initialisation, in [0, 2**32 - 1].
 
     Returns
     -------
@@ -101,12 +102,32 @@ def compute_dce_phenotypes(
         (``"Maximum enhancement (K1)"`` ...), in that table's order. Units: fractions for
         enhancement, s for times, 1/s for rates, mm, mm² and mm³ for sizes, 1/mm for G3
         and M1, 1/mm² for M2; the other phenotypes have no unit.
+
+    Raises
+    ------
+    DCESettingsError
+        If a setting has the wrong type or lies out of range, with the same rule as
+        :func:`~radiogenomics.features.dce.cases.resolve_dce_settings`.
+    SegmentationError
+        If the seed or box is invalid or segmentation fails.
     """
     given = sum(x is not None for x in (seed, box, mask))
     if given != 1:
         raise RadiogenomicsError(
             f"give exactly one of seed, box or mask (got {given}); a mask skips segmentation"
         )
+    settings = {
+        "first_postcontrast_time": first_postcontrast_time,
+        "fuzziness": fuzziness,
+        "membership_threshold": membership_threshold,
+        "roi_radius_mm": roi_radius_mm,
+        "kinetic_clusters": kinetic_clusters,
+        "gray_levels": gray_levels,
+        "random_state": random_state,
+    }
+    for name, value in settings.items():
+        check_dce_setting(name, value)
+
     if mask is None:
         mask = segment_lesion(
             series,
