@@ -146,3 +146,56 @@ def test_segmentation_needs_seed_or_box():
     series, _ = noisy_ellipsoid()
     with pytest.raises(ValueError, match="exactly one"):
         segment_lesion(series)
+
+
+@pytest.mark.parametrize(
+    ("box", "message"),
+    [
+        ((5, 5, 10, 30, 10, 30),
+         "box (5, 5, 10, 30, 10, 30) is empty along z, because z0 = z1 = 5; the bounds are "
+         "end-exclusive, so give z1 above z0"),
+        ((2, 11, 30, 10, 10, 30),
+         "box (2, 11, 30, 10, 10, 30) has its y ends reversed (y0 = 30 > y1 = 10); give the "
+         "lower bound first"),
+        ((2, 11, 10, 30, 60, 70),
+         "box (2, 11, 10, 30, 60, 70) does not lie inside the image grid (28, 64, 64): x bounds "
+         "[60, 70) must lie within [0, 64]"),
+        ((2, 11, 10, 30, 10),
+         "box must have 6 values (z0, z1, y0, y1, x0, x1), got 5: (2, 11, 10, 30, 10)"),
+        ((2, 11.5, 10, 30, 10, 30),
+         "box (2, 11.5, 10, 30, 10, 30) contains 11.5, which is not an integer voxel index; "
+         "give box as 6 integers (z0, z1, y0, y1, x0, x1)"),
+    ],
+)
+def test_segmentation_rejects_bad_box(box, message):
+    series, _ = noisy_ellipsoid()
+    with pytest.raises(ValueError) as error:
+        segment_lesion(series, box=box)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("seed", "message"),
+    [
+        ((32, 32), "seed must have 3 values (z, y, x), got 2: (32, 32)"),
+        ((14.5, 32, 32),
+         "seed (14.5, 32, 32) contains 14.5, which is not an integer voxel index; give seed "
+         "as 3 integers (z, y, x)"),
+        ((True, 32, 32),
+         "seed (True, 32, 32) contains True, which is not an integer voxel index; give seed "
+         "as 3 integers (z, y, x)"),
+        (14, "seed must be a sequence of 3 voxel indices (z, y, x), got 14"),
+    ],
+)
+def test_segmentation_rejects_bad_seed(seed, message):
+    series, _ = noisy_ellipsoid()
+    with pytest.raises(ValueError) as error:
+        segment_lesion(series, seed=seed)
+    assert str(error.value) == message
+
+
+def test_segmentation_accepts_integral_seed_types():
+    series, lesion = noisy_ellipsoid()
+    expected = segment_lesion(series, seed=(14, 32, 32))
+    for seed in [(14.0, 32.0, 32.0), np.array([14, 32, 32])]:
+        np.testing.assert_array_equal(segment_lesion(series, seed=seed), expected)

@@ -18,6 +18,7 @@ retries in smaller regions, as an operator would draw a tighter box.
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -142,13 +143,23 @@ def segment_lesion(
                 "random_state": random_state}
 
     if box is not None:
-        if len(box) != 6:
-            raise SegmentationError(f"box must have 6 bounds (z0, z1, y0, y1, x0, x1), got {box}")
-        bounds = [(int(box[2 * a]), int(box[2 * a + 1])) for a in range(3)]
-        for (low, high), n in zip(bounds, shape, strict=True):
-            if not 0 <= low < high <= n:
+        box = _voxel_indices(box, "box", "(z0, z1, y0, y1, x0, x1)")
+        bounds = [(box[2 * a], box[2 * a + 1]) for a in range(3)]
+        for axis, (low, high), n in zip("zyx", bounds, shape, strict=True):
+            if high == low:
                 raise SegmentationError(
-                    f"box {tuple(box)} does not lie inside the image grid {shape}"
+                    f"box {box} is empty along {axis}, because {axis}0 = {axis}1 = {low}; "
+                    f"the bounds are end-exclusive, so give {axis}1 above {axis}0"
+                )
+            if high < low:
+                raise SegmentationError(
+                    f"box {box} has its {axis} ends reversed ({axis}0 = {low} > {axis}1 = "
+                    f"{high}); give the lower bound first"
+                )
+            if low < 0 or high > n:
+                raise SegmentationError(
+                    f"box {box} does not lie inside the image grid {shape}: {axis} bounds "
+                    f"[{low}, {high}) must lie within [0, {n}]"
                 )
         roi = tuple(slice(low, high) for low, high in bounds)
         centre = tuple((low + high - 1) // 2 for low, high in bounds)
@@ -161,9 +172,9 @@ def segment_lesion(
         logger.info("segmented %d voxels in the box %s", int(mask.sum()), tuple(box))
         return mask
 
-    if len(seed) != 3 or not all(0 <= int(c) < n for c, n in zip(seed, shape, strict=True)):
-        raise SegmentationError(f"seed {tuple(seed)} is not a voxel index inside {shape}")
-    centre = tuple(int(c) for c in seed)
+    centre = _voxel_indices(seed, "seed", "(z, y, x)")
+    if not all(0 <= c < n for c, n in zip(centre, shape, strict=True)):
+        raise SegmentationError(f"seed {centre} is not a voxel index inside {shape}")
     failures = []
     for radius in _retry_radii(roi_radius_mm):
         roi = box_around_seed(centre, shape, series.spacing, radius)
@@ -188,6 +199,35 @@ def segment_lesion(
     else:
         logger.info("segmented %d voxels around seed %s", int(mask.sum()), centre)
     return mask
+
+
+def _voxel_indices(values, name: str, form: str) -> tuple[int, ...]:
+    """Return ``values`` as a tuple of ints, one per letter group of ``form``.
+
+    Floats with an integral value (6.0) are accepted, because indices read from tables are
+    often floats. Other values raise ``SegmentationError`` naming ``name``.
+    """
+    n_values = form.count(",") + 1
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise SegmentationError(
+            f"{name} must be a sequence of {n_values} voxel indices {form}, got {values!r}"
+        )
+    if len(values) != n_values:
+        raise SegmentationError(
+            f"{name} must have {n_values} values {form}, got {len(values)}: {tuple(values)}"
+        )
+    indices = []
+    for value in values:
+        integral = isinstance(value, numbers.Integral) or (
+            isinstance(value, numbers.Real) and float(value).is_integer()
+        )
+        if isinstance(value, bool) or not integral:
+            raise SegmentationError(
+                f"{name} {tuple(values)} contains {value!r}, which is not an integer voxel "
+                f"index; give {name} as {n_values} integers {form}"
+            )
+        indices.append(int(value))
+    return tuple(indices)
 
 
 def _retry_radii(radius_mm: float) -> list[float]:
