@@ -196,3 +196,44 @@ def test_read_stack_rejects_other_direction(tmp_path):
         paths.append(path)
     with pytest.raises(ValueError, match=r"frame2\.nii\.gz lies on a different grid.*direction"):
         read_dce_stack(paths, [0, 60, 120])
+
+
+def test_series_repr_is_summary():
+    series = DCESeries(frames_with_values(), [0, 60, 120, 180], (2.0, 0.7, 0.7))
+    assert repr(series) == (
+        "DCESeries(n_frames=4, shape=(4, 6, 5), spacing=(2, 0.7, 0.7) mm, "
+        "times=[0, 60, 120, 180] s, dtype=float64)"
+    )
+
+
+def test_series_repr_shortens_long_times():
+    frames = np.ones((10, 2, 2, 2), dtype=np.int16)
+    series = DCESeries(frames, np.arange(10) * 30.5)
+    assert repr(series) == (
+        "DCESeries(n_frames=10, shape=(2, 2, 2), spacing=(1, 1, 1) mm, "
+        "times=[0, 30.5, 61, ..., 213.5, 244, 274.5] s, dtype=float32)"
+    )
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_read_stack_rejects_single_path(tmp_path, as_path):
+    path = tmp_path / "frame0.nii.gz"
+    sitk.WriteImage(sitk.Image((5, 6, 4), sitk.sitkInt16), str(path))
+    single = path if as_path else str(path)
+    with pytest.raises(ValueError) as error:
+        read_dce_stack(single, [0, 60, 120])
+    assert str(error.value) == (
+        f"paths must be a list of files, one per frame, got the single path {single!r}; "
+        "give the pre-contrast file first, then one file per post-contrast frame"
+    )
+
+
+@pytest.mark.parametrize("start", [-5.0, 0.0, float("nan")])
+def test_kinetic_clock_rejects_start_not_above_zero(start):
+    series = DCESeries(frames_with_values(), [0, 95, 185, 275])
+    with pytest.raises(ValueError) as error:
+        series.kinetic_times(start)
+    assert str(error.value) == (
+        f"first_postcontrast_time must be above 0 s, got {start!r}, because the uptake "
+        "rates K3 and E3 divide by a time to peak"
+    )

@@ -23,7 +23,7 @@ class DCESeriesError(RadiogenomicsError):
     """A DCE series is malformed: wrong shape, unordered times or mismatched frames."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DCESeries:
     """A dynamic contrast-enhanced MRI series on one voxel grid.
 
@@ -94,6 +94,17 @@ class DCESeries:
         object.__setattr__(self, "origin", tuple(float(o) for o in self.origin))
         object.__setattr__(self, "direction", np.asarray(self.direction, dtype=float))
 
+    def __repr__(self) -> str:
+        # A summary instead of the arrays, which can hold millions of voxels.
+        times = [f"{t:g}" for t in self.times]
+        if len(times) > 8:
+            times = times[:3] + ["..."] + times[-3:]
+        spacing = ", ".join(f"{s:g}" for s in self.spacing)
+        return (
+            f"DCESeries(n_frames={self.frames.shape[0]}, shape={self.shape}, "
+            f"spacing=({spacing}) mm, times=[{', '.join(times)}] s, dtype={self.frames.dtype})"
+        )
+
     @property
     def shape(self) -> tuple[int, int, int]:
         """Grid shape (nz, ny, nx) of one frame."""
@@ -116,9 +127,20 @@ class DCESeries:
         and keeps the measured intervals between later frames. The default of 60 s
         matches the UChicago TCGA-BRCA phenotype table, where every exam's first
         post-contrast frame has a time to peak of exactly 60 s.
+
+        Raises
+        ------
+        DCESeriesError
+            If ``first_postcontrast_time`` is not a finite number above 0 s.
         """
+        start = float(first_postcontrast_time)
+        if not (np.isfinite(start) and start > 0):
+            raise DCESeriesError(
+                f"first_postcontrast_time must be above 0 s, got {first_postcontrast_time!r}, "
+                "because the uptake rates K3 and E3 divide by a time to peak"
+            )
         post = self.times[1:]
-        return post - post[0] + float(first_postcontrast_time)
+        return post - post[0] + start
 
     def relative_enhancement(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Return the relative enhancement (S(t) - S0) / S0 of each post-contrast frame.
@@ -228,8 +250,20 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
     Returns
     -------
     DCESeries
-    """
 
+    Raises
+    ------
+    DCESeriesError
+        If ``paths`` is a single path, the numbers of paths and times differ, or the
+        frames are unreadable or lie on different grids.
+    FileNotFoundError
+        If a frame file does not exist.
+    """
+    if isinstance(paths, (str, bytes, Path)):
+        raise DCESeriesError(
+            f"paths must be a list of files, one per frame, got the single path {paths!r}; "
+            "give the pre-contrast file first, then one file per post-contrast frame"
+        )
     paths = [Path(p) for p in paths]
     if len(paths) != len(times):
         raise DCESeriesError(
