@@ -127,6 +127,41 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def _add_output_file_options(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--out", required=True, metavar="FILE", help=help_text)
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+
+
+def _check_output_files(paths, overwrite: bool) -> None:
+    """Raise :class:`OutputExistsError` unless every path may be written.
+
+    A path may be written when it does not exist, or when it is a file and ``overwrite`` is
+    set. The check runs before any request, so that a refused output costs no download.
+    """
+    from pathlib import Path
+
+    from radiogenomics.io.exceptions import OutputExistsError
+
+    for path in map(Path, paths):
+        if path.is_dir():
+            raise OutputExistsError(f"--out {path} is a folder; give a file path")
+        if path.exists() and not overwrite:
+            raise OutputExistsError(
+                f"--out {path} already exists; choose another path or pass --overwrite to "
+                "replace it"
+            )
+
+
 def _register_fetch_tcia(archives) -> None:
     parser = archives.add_parser(
         "tcia",
@@ -142,7 +177,7 @@ def _register_fetch_tcia(archives) -> None:
     source.add_argument("--series-uid", nargs="+", metavar="UID", help="Series Instance UIDs")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument(
-        "--workers", type=int, default=4, help="series downloaded at the same time (4)"
+        "--workers", type=_positive_int, default=4, help="series downloaded at the same time (4)"
     )
     _add_network_options(parser, TCIA_BASE_URL)
     parser.set_defaults(handler=_run_fetch_tcia)
@@ -186,7 +221,9 @@ def _register_fetch_idc(archives) -> None:
     )
     query.add_argument("--sql", metavar="SQL", help="DuckDB SQL over the table `index`")
     parser.add_argument("--name", default=None, help="dataset name written in the manifest")
-    parser.add_argument("--out", required=True, metavar="FILE", help="manifest path (.yaml)")
+    _add_output_file_options(
+        parser, "manifest path (.yaml); the series list goes beside it as <stem>.series.csv"
+    )
     parser.add_argument(
         "--download",
         metavar="DIR",
@@ -196,8 +233,14 @@ def _register_fetch_idc(archives) -> None:
 
 
 def _run_fetch_idc(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from radiogenomics.io import idc
 
+    manifest = Path(args.out)
+    _check_output_files(
+        [manifest, manifest.with_name(f"{manifest.stem}.series.csv")], args.overwrite
+    )
     if args.query == "tcga-brca-mr":
         selection = idc.tcga_brca_mr_series()
     elif args.query == "nsclc-radiomics-ct-rt":
@@ -230,8 +273,13 @@ def _register_fetch_gdc(archives) -> None:
         help="STAR column to assemble (default unstranded counts)",
     )
     parser.add_argument("--cache", metavar="DIR", default=None, help="folder for downloaded files")
-    parser.add_argument("--limit", type=int, default=None, help="at most this many files")
-    parser.add_argument("--out", required=True, metavar="FILE", help="output table (.csv/.tsv)")
+    parser.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=None,
+        help="download only the first N STAR files, N >= 1 (for `star-counts`; default all)",
+    )
+    _add_output_file_options(parser, "output table (.csv, or .tsv/.txt for tab-separated)")
     _add_network_options(parser, GDC_BASE_URL)
     parser.set_defaults(handler=_run_fetch_gdc)
 
@@ -239,6 +287,7 @@ def _register_fetch_gdc(archives) -> None:
 def _run_fetch_gdc(args: argparse.Namespace) -> int:
     from radiogenomics.io.gdc import GdcClient
 
+    _check_output_files([args.out], args.overwrite)
     client = GdcClient(args.base_url, timeout=args.timeout, retries=args.retries)
     if args.what == "clinical":
         table = client.clinical(args.project)
@@ -264,7 +313,7 @@ def _register_fetch_cbioportal(archives) -> None:
     )
     parser.add_argument("--profile", help="molecular profile id (for `molecular`)")
     parser.add_argument("--genes", nargs="+", help="Hugo gene symbols (for `molecular`)")
-    parser.add_argument("--out", required=True, metavar="FILE", help="output table (.csv/.tsv)")
+    _add_output_file_options(parser, "output table (.csv, or .tsv/.txt for tab-separated)")
     _add_network_options(parser, CBIOPORTAL_BASE_URL)
     parser.set_defaults(handler=_run_fetch_cbioportal)
 
@@ -273,12 +322,13 @@ def _run_fetch_cbioportal(args: argparse.Namespace) -> int:
     from radiogenomics.io.cbioportal import CbioportalClient
     from radiogenomics.io.exceptions import ArchiveError
 
+    if args.what == "molecular" and (not args.profile or not args.genes):
+        raise ArchiveError("`fetch cbioportal molecular` needs --profile and --genes")
+    _check_output_files([args.out], args.overwrite)
     client = CbioportalClient(args.base_url, timeout=args.timeout, retries=args.retries)
     if args.what == "clinical":
         table = client.clinical_data(args.study)
     else:
-        if not args.profile or not args.genes:
-            raise ArchiveError("`fetch cbioportal molecular` needs --profile and --genes")
         table = client.molecular_data(args.profile, args.genes)
     print(_write_table(table, args.out))
     return 0

@@ -14,6 +14,7 @@ Reference: GDC API User's Guide, "Search and Retrieval" and "Downloading Files"
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,12 @@ class GdcClient:
         pandas.DataFrame
             One row per file: ``file_id``, ``file_name``, ``file_size``, ``md5sum``,
             ``patient``, ``sample`` (sample submitter id) and ``sample_type``.
+
+        Raises
+        ------
+        ArchiveError
+            The search failed, or a hit lacks ``file_id``, ``file_name`` or a sample
+            submitter id, or its file id or name contains a path separator.
         """
         filters = filter_and(
             filter_in("cases.project.project_id", [project]),
@@ -240,14 +247,16 @@ class GdcClient:
         )
         if patients is not None:
             filters["content"].append(filter_in("cases.submitter_id", sorted(set(patients))))
+        hits = self.files(filters, fields=_STAR_FILE_FIELDS)
         rows = []
-        for hit in self.files(filters, fields=_STAR_FILE_FIELDS):
+        for number, hit in enumerate(hits, start=1):
+            self._check_file_hit(hit, f"{number} of {len(hits)}")
             case = (hit.get("cases") or [{}])[0]
             sample = (case.get("samples") or [{}])[0]
             rows.append(
                 {
                     "file_id": hit["file_id"],
-                    "file_name": hit.get("file_name"),
+                    "file_name": hit["file_name"],
                     "file_size": hit.get("file_size"),
                     "md5sum": hit.get("md5sum"),
                     "patient": case.get("submitter_id"),
@@ -257,6 +266,40 @@ class GdcClient:
             )
         columns = ["file_id", "file_name", "file_size", "md5sum", "patient", "sample"]
         return pd.DataFrame(rows, columns=[*columns, "sample_type"])
+
+    def _check_file_hit(self, hit: Any, position: str) -> None:
+        """Raise :class:`ArchiveError` unless a STAR file hit has the fields a download needs.
+
+        The file id and name become folder and file names in the cache, so a path separator
+        in them is rejected as well.
+        """
+        request = f"POST {self.http.url('files')}"
+        if not isinstance(hit, dict):
+            raise ArchiveError(
+                f"GDC {request}: hit {position} is not a JSON object ({str(hit)[:200]}). "
+                "Check that the API root URL points to the GDC API"
+            )
+        samples = _values_at(hit, "cases.samples.submitter_id")
+        values = {
+            "file_id": hit.get("file_id"),
+            "file_name": hit.get("file_name"),
+            "cases.samples.submitter_id": samples[0] if samples else None,
+        }
+        for name, value in values.items():
+            if not isinstance(value, str) or not value:
+                raise ArchiveError(
+                    f"GDC {request}: hit {position} lacks the field {name!r}, so the file "
+                    f"cannot be downloaded or placed in the matrix (hit: {str(hit)[:200]}). "
+                    "Check that the API root URL points to the GDC API, or run the query "
+                    "again later"
+                )
+        for name in ("file_id", "file_name"):
+            value = values[name]
+            if value in (".", "..") or "/" in value or "\\" in value:
+                raise ArchiveError(
+                    f"GDC {request}: hit {position} has the invalid {name} {value!r}; a file "
+                    "id or name must not contain a path separator"
+                )
 
     def star_counts(
         self,
@@ -279,7 +322,7 @@ class GdcClient:
             Folder for the downloaded files (default ``~/.cache/radiogenomics/gdc``); files
             already there with the right MD5 are not downloaded again.
         limit : int, optional
-            Use only the first ``limit`` files (for a quick look).
+            Use only the first ``limit`` files (for a quick look); a positive whole number.
         patients : sequence of str, optional
             Case submitter ids to restrict the files to.
 
@@ -288,6 +331,10 @@ class GdcClient:
         pandas.DataFrame
             Rows are Ensembl gene ids, columns sample barcodes; see :func:`assemble_star_matrix`.
         """
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1
+        ):
+            raise ArchiveError(f"limit must be a positive whole number of files, got {limit!r}")
         files = self.star_count_files(project, patients=patients)
         if files.empty:
             raise ArchiveError(f"GDC lists no open STAR - Counts files for project {project!r}")

@@ -15,9 +15,11 @@ the caller knows it) is verified. A download cut off in the middle is resumed wi
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +41,9 @@ CHUNK_BYTES = 1 << 20
 # would take more than a day, so a slower server is treated as stalled.
 MIN_DOWNLOAD_RATE = 1024
 USER_AGENT = "radiogenomics (+https://github.com/radiogenomics)"
+# Bytes of an error response read for the message, and characters of its text kept.
+ERROR_BODY_BYTES = 4096
+ERROR_DETAIL_CHARS = 200
 
 
 def _retry_policy(retries: int, backoff: float) -> Retry:
@@ -144,21 +149,23 @@ class HttpClient:
                 f"{self.timeout:g} s; retry later or raise the timeout"
             ) from error
         if response.status_code >= 400:
-            # Read at most a few hundred bytes, within the timeout, so that a slow error
-            # body cannot hold the request open.
+            # Read at most a few kilobytes, within the timeout, so that a slow error body
+            # cannot hold the request open.
             if kwargs.get("stream"):
                 try:
-                    raw = _read_body(response, time.monotonic() + self.timeout, limit=300)
+                    raw = _read_body(
+                        response, time.monotonic() + self.timeout, limit=ERROR_BODY_BYTES
+                    )
                 except (_TransferTooSlow, *_BODY_ERRORS):
                     raw = b""
                 finally:
                     response.close()
             else:
-                raw = response.content[:300]
-            detail = raw.decode("utf-8", errors="replace").strip()
+                raw = response.content[:ERROR_BODY_BYTES]
+            detail = _error_detail(raw, response.headers.get("Content-Type"))
             raise ArchiveError(
-                f"{method} {url} failed with HTTP {response.status_code} {response.reason}: "
-                f"{detail}"
+                f"{method} {url} failed with HTTP {response.status_code} {response.reason}"
+                + (f": {detail}" if detail else "")
             )
         return response
 
@@ -372,6 +379,29 @@ def _read_body(response: requests.Response, deadline: float, limit: int | None =
             raise _TransferTooSlow(f"{received} of {announced} bytes received")
     body = b"".join(chunks)
     return body if limit is None else body[:limit]
+
+
+def _error_detail(raw: bytes, content_type: str | None) -> str:
+    """Return the start of an error body as one line of text, or ``""`` for a binary body.
+
+    Tags, scripts and styles of an HTML page are removed, runs of whitespace become one
+    space, and the text is cut to :data:`ERROR_DETAIL_CHARS` characters.
+    """
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    textual = (
+        not media_type or media_type.startswith("text/") or media_type.endswith(("json", "xml"))
+    )
+    if not textual or not raw or b"\x00" in raw:
+        return ""
+    text = raw.decode("utf-8", errors="replace")
+    if media_type in ("text/html", "application/xhtml+xml") or text.lstrip().startswith("<"):
+        text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
+        text = re.sub(r"<[^>]*>", " ", text)
+        text = html.unescape(text)
+    text = " ".join(text.split())
+    if len(text) > ERROR_DETAIL_CHARS:
+        text = text[:ERROR_DETAIL_CHARS].rstrip() + " ..."
+    return text
 
 
 def _connection_failure(error: requests.RequestException) -> str | None:

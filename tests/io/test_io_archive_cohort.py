@@ -253,3 +253,33 @@ def test_failed_cohort_keeps_downloads(archives, tmp_path):
     kept = sorted(path.name for path in out.rglob("*") if path.is_file())
     assert kept == ["file-0.tsv", "file-1.tsv"]
     assert not (out / "cohort.csv").exists()
+
+
+def test_fetch_cohort_missing_file_id(archives, tmp_path, capsys):
+    hit = {"case_id": "c1", "submitter_id": "TCGA-AO-A03M"}
+    archives.route("POST", "/gdc/files", paged_search([hit]))
+
+    code = main(
+        [
+            "fetch",
+            "cohort",
+            str(WORKFLOW),
+            "--out",
+            str(tmp_path / "out"),
+            "--gdc-url",
+            f"{archives.url}/gdc",
+            "--cbioportal-url",
+            f"{archives.url}/cbioportal",
+            "--timeout",
+            "0.5",
+            "--retries",
+            "0",
+        ]
+    )
+
+    assert code == 1
+    assert (
+        f"GDC POST {archives.url}/gdc/files: hit 1 of 1 lacks the field 'file_id'"
+        in capsys.readouterr().err
+    )
+    assert not (tmp_path / "out").exists()

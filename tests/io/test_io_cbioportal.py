@@ -268,3 +268,31 @@ def test_fetch_cbioportal_command(portal, tmp_path):
     assert code == 0
     table = pd.read_csv(out, index_col=0)
     assert table.loc["TCGA-A2-A04P-01", "SUBTYPE"] == "basal-like"
+
+
+def test_fetch_cbioportal_overwrite(portal, tmp_path):
+    from radiogenomics.cli import main
+
+    out = tmp_path / "clinical.csv"
+    out.write_text("earlier result\n")
+    arguments = [
+        "fetch",
+        "cbioportal",
+        "clinical",
+        "--study",
+        "es",
+        "--out",
+        str(out),
+        "--base-url",
+        portal["server"].url,
+        "--timeout",
+        "0.5",
+        "--retries",
+        "0",
+    ]
+
+    assert main(arguments) == 1
+    assert out.read_text() == "earlier result\n"
+    assert main([*arguments, "--overwrite"]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert table.loc["TCGA-A2-A04P-01", "SUBTYPE"] == "basal-like"
