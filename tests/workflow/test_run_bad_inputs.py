@@ -159,10 +159,12 @@ def test_sigterm_removes_temporary_folder(small_study):
          str(folder / "out"), "--jobs", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    # The univariate ROC table is written just before the long cross-validation starts,
+    # so the signal arrives in the middle of the run.
     deadline = time.monotonic() + 60
-    while not list(folder.glob(".out.*")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)
+    while not list(folder.glob(".out.*/univariate_auc.csv")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before the signal could be sent"
     os.kill(process.pid, signal.SIGTERM)
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
     assert _no_results(folder / "out")
