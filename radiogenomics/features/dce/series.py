@@ -277,112 +277,25 @@ def read_dce_stack(paths: Sequence[str | Path], times: Sequence[float]) -> DCESe
 
 
 def read_image_file(path: str | Path):
-    """Read one image file with SimpleITK, turning a read failure into a clear error.
+    """Read one image file as a SimpleITK image, rejecting truncated and unreadable files.
 
-    SimpleITK 2.5.7 reads a truncated ``.nii.gz`` without an error and fills the missing
-    voxels with zeros, so the file is checked first. A gzip-compressed file must
-    decompress to the end of its stream. A NIfTI-1 or NIfTI-2 file, compressed or not,
-    must contain at least the bytes its header implies, which are the data offset plus
-    the number of voxels times the bytes per voxel.
+    The feature engine's reader (:func:`radiogenomics.features.image.read_volume`) reads
+    the voxels, so a NIfTI-1 file that ends before its last voxel raises instead of
+    coming back zero-filled, as SimpleITK 2.5.7 returns it.
+
+    NOTE: NIfTI-2 files are read by SimpleITK alone, so their truncation goes unnoticed.
 
     Raises
     ------
     DCESeriesError
         If the file is truncated or corrupt, or is not an image SimpleITK reads.
     """
-    import SimpleITK as sitk
-
-    path = Path(path)
-    _check_complete(path)
-    try:
-        return sitk.ReadImage(str(path))
-    except RuntimeError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "unknown error"
-        raise DCESeriesError(
-            f"cannot read image {path}: {reason}; check that the file is a complete NIfTI, "
-            "NRRD or MHA image"
-        ) from error
-
-
-_GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK_BYTES = 1 << 20
-_NIFTI_HEADER_BYTES = 540  # The NIfTI-2 header size. A NIfTI-1 header is 348 bytes.
-
-
-def _check_complete(path: Path) -> None:
-    """Raise ``DCESeriesError`` if the gzip stream or NIfTI data of ``path`` ends early."""
-    with path.open("rb") as handle:
-        compressed = handle.read(2) == _GZIP_MAGIC
-    if compressed:
-        head, n_bytes = _read_gzip_stream(path)
-    else:
-        with path.open("rb") as handle:
-            head = handle.read(_NIFTI_HEADER_BYTES)
-        n_bytes = path.stat().st_size
-    if not path.name.lower().endswith((".nii", ".nii.gz")):
-        return
-    expected = _nifti_data_end(head)
-    if expected is not None and n_bytes < expected:
-        raise DCESeriesError(
-            f"cannot read image {path}: the file is truncated, because its NIfTI header "
-            f"implies {expected} bytes{' after decompression' if compressed else ''} but it "
-            f"contains {n_bytes}. Download or copy the file again"
-        )
-
-
-def _read_gzip_stream(path: Path) -> tuple[bytes, int]:
-    """Decompress ``path`` in chunks and return its first bytes and decompressed length."""
-    import zlib
+    from radiogenomics.features.image import ImageError, read_volume
 
     try:
-        from isal import igzip as gzip_module
-        from isal.isal_zlib import error as isal_error
-        stream_errors = (zlib.error, isal_error)
-    except ImportError:
-        import gzip as gzip_module
-        stream_errors = (zlib.error,)
-
-    head = b""
-    n_bytes = 0
-    try:
-        with gzip_module.open(path, "rb") as stream:
-            while chunk := stream.read(_CHUNK_BYTES):
-                if len(head) < _NIFTI_HEADER_BYTES:
-                    head += chunk[: _NIFTI_HEADER_BYTES - len(head)]
-                n_bytes += len(chunk)
-    except EOFError as error:
-        raise DCESeriesError(
-            f"cannot read image {path}: the file is truncated, because its gzip stream ends "
-            f"early ({error}). Download or copy the file again"
-        ) from error
-    except (*stream_errors, OSError) as error:
-        raise DCESeriesError(
-            f"cannot read image {path}: its gzip stream is corrupt ({error}). Download or "
-            "copy the file again"
-        ) from error
-    return head, n_bytes
-
-
-def _nifti_data_end(head: bytes) -> int | None:
-    """Return the file size a NIfTI-1 or NIfTI-2 header implies, or None if not NIfTI."""
-    import io
-
-    import nibabel
-    from nibabel.spatialimages import HeaderDataError
-
-    for header_class in (nibabel.Nifti1Header, nibabel.Nifti2Header):
-        size = header_class.sizeof_hdr
-        if len(head) < size:
-            continue
-        try:
-            header = header_class.from_fileobj(io.BytesIO(head[:size]), check=False)
-            if int(header["sizeof_hdr"]) != size:
-                continue
-            n_voxels = int(np.prod(header.get_data_shape(), dtype=np.int64))
-            return int(header.get_data_offset()) + n_voxels * header.get_data_dtype().itemsize
-        except (HeaderDataError, ValueError, TypeError):
-            continue
-    return None
+        return read_volume(Path(path)).to_sitk()
+    except ImageError as error:
+        raise DCESeriesError(str(error)) from error
 
 
 def _series_from_images(images: list, times: np.ndarray, names: Sequence) -> DCESeries:
