@@ -75,9 +75,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{error.strerror}; {advice} (for an output, with --out)", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, Terminated) as interruption:
-        kept = " (finished cases are kept for the next run)" if name == "features extract" else ""
+        resume_note = (
+            " (finished cases are kept for the next run)" if name == "features extract" else ""
+        )
         cause = "terminated" if isinstance(interruption, Terminated) else "interrupted"
-        print(f"radiogenomics {name}: {cause}; unfinished output was removed{kept}",
+        print(f"radiogenomics {name}: {cause}; unfinished output was removed{resume_note}",
               file=sys.stderr)
         return interruption.code if isinstance(interruption, Terminated) else 130
 

@@ -22,8 +22,8 @@ SHOWN_IDS = 3
 
 def _examples(values, count: int = SHOWN_IDS) -> str:
     values = list(values)
-    shown = ", ".join(repr(value) for value in values[:count])
-    return f"{shown}, ..." if len(values) > count else shown
+    listed = ", ".join(repr(value) for value in values[:count])
+    return f"{listed}, ..." if len(values) > count else listed
 
 
 def check_unique_index(table: pd.DataFrame | pd.Series, table_name: str) -> None:

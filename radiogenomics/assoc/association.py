@@ -105,11 +105,11 @@ def transform_size(size: pd.Series, transform: str = "log") -> pd.Series:
         raise TableError(f"size_transform must be 'log', 'log10' or 'none', got {transform!r}")
     bad = size[size <= 0]
     if len(bad):
-        shown = ", ".join(f"{patient!r}: {value:g}" for patient, value in bad.iloc[:10].items())
+        listed = ", ".join(f"{patient!r}: {value:g}" for patient, value in bad.iloc[:10].items())
         more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
         raise TableError(
             f"{describe_size(size)} must be positive for a {transform} transform, but "
-            f"{len(bad)} patient(s) have a zero or negative value ({shown}{more}); fix or "
+            f"{len(bad)} patient(s) have a zero or negative value ({listed}{more}); fix or "
             "remove these sizes, or pass size_transform='none'"
         )
     return np.log(size) if transform == "log" else np.log10(size)

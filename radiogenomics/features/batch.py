@@ -199,8 +199,8 @@ def _check_errors_path(errors_out: Path, out: Path, inputs: list[Path]) -> None:
     The errors table is replaced on every run and deleted when no case fails, so it must
     never name the output, its metadata file, an input or a file of the user's.
     """
-    taken = [out, out.with_name(out.name + ".json"), *inputs]
-    if any(errors_out.resolve() == path.resolve() for path in taken):
+    reserved = [out, out.with_name(out.name + ".json"), *inputs]
+    if any(errors_out.resolve() == path.resolve() for path in reserved):
         raise RadiogenomicsError(
             f"the errors table {errors_out} would replace the output or an input file; give "
             "--errors another path"

@@ -387,7 +387,7 @@ def extract(image, mask, settings: Settings | dict | None = None, **overrides):
         resample_mask=settings.resample_mask,
     )
     roi = process(image_volume, mask_volume, settings)
-    del image_volume, mask_volume  # the ROI holds a cropped copy; free the whole image
+    del image_volume, mask_volume  # the ROI contains a cropped copy, so free the whole image
     return {name: float(value) for name, value in compute_features(roi, settings).items()}
 
 

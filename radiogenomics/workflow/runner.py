@@ -324,10 +324,10 @@ def _associations_section(settings, cohort, result, size, folder, figure_options
         figure = pl.volcano(tested, label).figure
         pl.save_figure(figure, figures_dir / f"volcano_{_safe_name(label)}", **figure_options)
     hits = associations.significant()
-    shown = hits if len(hits) else fitted.astype({"p": float}).nsmallest(10, "p")
-    shown_columns = ["label", "feature", "n", "beta", "p", "q", "p_without_size"]
+    reported = hits if len(hits) else fitted.astype({"p": float}).nsmallest(10, "p")
+    report_columns = ["label", "feature", "n", "beta", "p", "q", "p_without_size"]
     if size is not None:
-        shown_columns.append("size_collinear")
+        report_columns.append("size_collinear")
     return (
         heading,
         f"Each phenotype was fitted as {size_text} by OLS; q is {settings['correction']} "
@@ -336,7 +336,7 @@ def _associations_section(settings, cohort, result, size, folder, figure_options
         + (_size_collinear_text(associations, hits, cohort.size_feature,
                                 settings["size_transform"]) + "\n\n"
            if size is not None else "")
-        + md.markdown_table(shown[shown_columns])
+        + md.markdown_table(reported[report_columns])
         + ("\n\n" + skipped_text if skipped_text else "")
         + ("\n\n" + md.figure_link("association_heatmap",
                                    "Phenotypes x labels, signed -log10 q")

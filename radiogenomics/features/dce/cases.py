@@ -1,6 +1,6 @@
-"""Cases files: one CSV line per DCE-MRI lesion, read into :class:`DCECase` objects.
+"""Cases files: one CSV line per patient and lesion, read into :class:`DCECase` objects.
 
-A cases file has a header line and one line per lesion::
+A cases file has a header line and one line per patient, each with one lesion::
 
     patient,frames,times,seed
     P001,p001/pre.nii.gz;p001/post1.nii.gz;p001/post2.nii.gz,0;90;180,"20,64,70"
